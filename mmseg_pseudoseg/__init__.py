@@ -1,0 +1,14 @@
+"""PseudoSeg for MMSegmentation 1.x.
+
+``import mmseg_pseudoseg`` (or ``custom_imports=dict(imports=['mmseg_pseudoseg'])``
+in a config) checks the supported versions, applies the compatibility fixes of
+:mod:`mmseg_pseudoseg.compat` and registers every component in the mmseg registries.
+"""
+from . import compat
+
+compat.apply()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registration)
+
+__version__ = '0.1.0'
+__all__ = ['compat', 'datasets', 'engine', 'evaluation', 'models', '__version__']
