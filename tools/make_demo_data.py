@@ -1,0 +1,483 @@
+#!/usr/bin/env python
+"""Build the embedded demo dataset: a small VOC-format set made of real images.
+
+No data can be downloaded where the demo runs, so every pixel comes from images
+that registry packages ship (``scikit-image``'s bundled ``skimage.data`` files:
+see ``requirements-demo.txt``). Each scene is a real-texture background with
+1-3 objects pasted at random scale, position and flip. An object is a real
+cut-out with an exact mask (the motorbike, cut out of ``stereo_motorcycle``
+with its disparity map; the horse silhouette; faces of ``lfw_subset``) or a
+real-texture patch inside a class-specific shape (an aeroplane outline filled
+with the ``rocket`` photo, a cat head filled with ``chelsea``...). Classes are
+told apart by the colour/texture of their source image and by their shape.
+
+Classes are ten of the Pascal VOC classes, and masks store **VOC class ids**
+(horse = 13, person = 15, ...), so stock ``PascalVOCDataset`` reads the set as
+it is, and ``metainfo=dict(classes=DEMO_CLASSES)`` (mmseg's class-subset
+mechanism, a ``label_map`` applied by ``LoadAnnotations``) turns them into the
+contiguous ids ``0..10``. Object boundaries carry a 1-pixel ignore band (255),
+like VOC's.
+
+Layout written under ``OUT_ROOT`` (the VOC 2012 + SBD-aug layout)::
+
+    JPEGImages/<id>.jpg                 every id
+    SegmentationClass/<id>.png          palette PNG (VOC palette), train + val
+    SegmentationClassAug/<id>.png       plain 'L' PNG, every id
+    ImageSets/Segmentation/train.txt    the labelled pool (VOC's 1,464 'train')
+    ImageSets/Segmentation/val.txt      evaluation images
+    ImageSets/Segmentation/trainaug.txt train + extra ids (VOC's 10,582 list)
+    ImageSets/SegmentationSemi/<f>_seed<s>.txt  labelled splits of train,
+                                        f in 1-2, 1-4, 1-8, 1-16; s in 1, 2, 3
+    demo_meta.json                      classes, counts, per-class image counts,
+                                        SHA-256 of every list
+
+Everything is a function of ``--seed``: image ``i`` of split ``s`` is drawn
+from ``np.random.default_rng([seed, split_code, i])``, so a run with
+``--scale < 1`` writes a subset of the full set, and two runs write identical
+bytes.
+
+Usage::
+
+    python tools/make_demo_data.py data/demo_voc [--seed 0] [--scale 1.0]
+"""
+import argparse
+import hashlib
+import json
+import os
+import os.path as osp
+import sys
+import time
+from multiprocessing import Pool
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import cv2
+import numpy as np
+from PIL import Image
+
+# --------------------------------------------------------------------------
+# Classes: ten VOC classes, stored with their VOC ids.
+VOC_CLASSES = ('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle',
+               'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog',
+               'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
+               'train', 'tvmonitor')
+VOC_PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128],
+               [128, 0, 128], [0, 128, 128], [128, 128, 128], [64, 0, 0],
+               [192, 0, 0], [64, 128, 0], [192, 128, 0], [64, 0, 128],
+               [192, 0, 128], [64, 128, 128], [192, 128, 128], [0, 64, 0],
+               [128, 64, 0], [0, 192, 0], [128, 192, 0], [0, 64, 128]]
+#: Class names of the demo, in VOC order (background first). Pass as
+#: ``metainfo=dict(classes=DEMO_CLASSES)`` to ``PascalVOCDataset``.
+DEMO_CLASSES = ('background', 'aeroplane', 'bottle', 'cat', 'diningtable',
+                'horse', 'motorbike', 'person', 'pottedplant', 'sheep',
+                'tvmonitor')
+#: VOC id stored in the masks for each foreground demo class.
+DEMO_VOC_IDS = tuple(VOC_CLASSES.index(c) for c in DEMO_CLASSES[1:])
+IGNORE = 255
+
+#: Default sizes (ids): the labelled pool, val, extra-only (SBD-like) images.
+DEFAULT_SIZES = dict(train=1280, val=256, extra=1280)
+IMAGE_HW = (96, 128)
+FRACTIONS = (2, 4, 8, 16)
+SPLIT_SEEDS = (1, 2, 3)
+_SPLIT_CODE = dict(train=1, val=2, extra=3)
+_PREFIX = dict(train='demo_t', val='demo_v', extra='demo_x')
+
+
+# --------------------------------------------------------------------------
+# Sources: real images bundled with scikit-image (no network access).
+def _rgb(arr: np.ndarray) -> np.ndarray:
+    """Any bundled image -> uint8 HxWx3 RGB."""
+    arr = np.asarray(arr)
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8) * 255
+    elif arr.dtype != np.uint8:
+        arr = np.clip(arr * 255.0 if arr.max() <= 1.0 else arr, 0, 255)
+        arr = arr.astype(np.uint8)
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, -1)
+    return np.ascontiguousarray(arr[..., :3])
+
+
+def _motorbike_cutout(image: np.ndarray, disp: np.ndarray):
+    """Cut the motorbike out of ``stereo_motorcycle`` with its disparity map.
+
+    The floor's disparity grows linearly with the row; pixels more than 5
+    disparity units in front of that plane (and nearer than the back wall)
+    are the bike. Returns (rgb, mask) cropped to the bike's bounding box.
+    """
+    from scipy import ndimage as ndi
+    disp = np.where(np.isfinite(disp), disp, 0.0)
+    rows = np.arange(disp.shape[0])
+    floor_rows = slice(disp.shape[0] - 100, disp.shape[0])
+    sample = np.concatenate([disp[floor_rows, :60], disp[floor_rows, -50:]], 1)
+    coef = np.polyfit(rows[floor_rows], np.median(sample, 1), 1)
+    floor = np.polyval(coef, rows)[:, None]
+    mask = (disp > floor + 5) & (disp > 35)
+    mask = ndi.binary_opening(mask, iterations=1)
+    lab, n = ndi.label(mask)
+    sizes = ndi.sum(mask, lab, range(1, n + 1))
+    mask = ndi.binary_fill_holes(lab == int(np.argmax(sizes)) + 1)
+    ys, xs = np.nonzero(mask)
+    box = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+    return image[box].copy(), mask[box].copy()
+
+
+def _tight(mask: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def load_sources() -> Dict[str, np.ndarray]:
+    """Load every bundled image the generator uses (about 0.5 s)."""
+    try:
+        from skimage import data
+    except ImportError as exc:  # pragma: no cover - depends on the env
+        raise SystemExit('make_demo_data needs scikit-image (its bundled images '
+                         'are the data): pip install -r requirements-demo.txt'
+                         ) from exc
+    src = {}
+    for name in ('astronaut', 'brick', 'camera', 'cell', 'chelsea', 'clock',
+                 'coffee', 'coins', 'grass', 'gravel', 'hubble_deep_field',
+                 'immunohistochemistry', 'moon', 'page', 'retina', 'rocket',
+                 'text'):
+        src[name] = _rgb(getattr(data, name)())
+    left, _, disp = data.stereo_motorcycle()
+    src['motorbike_rgb'], src['motorbike_mask'] = _motorbike_cutout(
+        _rgb(left), disp)
+    src['horse_mask'] = _tight(~np.asarray(data.horse(), bool))
+    src['faces'] = (np.clip(np.asarray(data.lfw_subset()), 0, 1) * 255
+                    ).astype(np.uint8)  # (200, 25, 25) grey faces
+    src['wood'] = src['coffee'][:, :150]  # the wooden table left of the cup
+    src['retina'] = src['retina'][300:1100, 300:1100]  # inside the fundus disc
+    return src
+
+
+# --------------------------------------------------------------------------
+# Drawing helpers.
+def _patch(rng, img: np.ndarray, h: int, w: int, zoom=(0.5, 1.5)) -> np.ndarray:
+    """A random h x w crop of ``img`` after a random zoom (uint8 RGB)."""
+    z = float(rng.uniform(*zoom))
+    ih, iw = img.shape[:2]
+    ch = min(ih, max(2, int(round(h / z))))
+    cw = min(iw, max(2, int(round(w / z))))
+    y = int(rng.integers(0, ih - ch + 1))
+    x = int(rng.integers(0, iw - cw + 1))
+    crop = img[y:y + ch, x:x + cw]
+    return cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _tint(img: np.ndarray, gains: Sequence[float], offset: float = 0.0):
+    out = img.astype(np.float32) * np.asarray(gains, np.float32) + offset
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _poly(h: int, w: int, pts: Sequence[Tuple[float, float]]) -> np.ndarray:
+    """Mask h x w of a polygon given in unit (x, y) coordinates."""
+    mask = np.zeros((h, w), np.uint8)
+    p = np.array([[x * (w - 1), y * (h - 1)] for x, y in pts], np.int32)
+    cv2.fillPoly(mask, [p], 1)
+    return mask
+
+
+def _ellipse(mask: np.ndarray, cx, cy, rx, ry):
+    h, w = mask.shape
+    cv2.ellipse(mask, (int(cx * (w - 1)), int(cy * (h - 1))),
+                (max(1, int(rx * w)), max(1, int(ry * h))), 0, 0, 360, 1, -1)
+    return mask
+
+
+# --------------------------------------------------------------------------
+# Objects: each returns (rgb uint8 h x w x 3, mask bool h x w) for height h.
+def _aeroplane(rng, src, h):
+    w = int(h * rng.uniform(1.3, 1.7))
+    m = _poly(h, w, [(0.0, 0.45), (0.12, 0.38), (0.42, 0.38), (0.30, 0.0),
+                     (0.42, 0.0), (0.62, 0.38), (0.85, 0.38), (0.92, 0.15),
+                     (1.0, 0.15), (0.98, 0.5), (1.0, 0.62), (0.62, 0.62),
+                     (0.42, 1.0), (0.30, 1.0), (0.42, 0.62), (0.12, 0.62)])
+    return _patch(rng, src['rocket'], h, w), m.astype(bool)
+
+
+def _bottle(rng, src, h):
+    w = max(6, int(h * rng.uniform(0.35, 0.45)))
+    m = _poly(h, w, [(0.38, 0.0), (0.62, 0.0), (0.62, 0.25), (1.0, 0.42),
+                     (1.0, 1.0), (0.0, 1.0), (0.0, 0.42), (0.38, 0.25)])
+    return _patch(rng, src['retina'], h, w), m.astype(bool)
+
+
+def _cat(rng, src, h):
+    w = int(h * rng.uniform(1.0, 1.2))
+    m = _poly(h, w, [(0.08, 0.0), (0.38, 0.3), (0.08, 0.5)])
+    m |= _poly(h, w, [(0.92, 0.0), (0.62, 0.3), (0.92, 0.5)])
+    _ellipse(m, 0.5, 0.6, 0.48, 0.4)
+    face = src['chelsea'][20:300, 90:420]  # the cat's head
+    return _patch(rng, face, h, w, zoom=(0.8, 1.6)), m.astype(bool)
+
+
+def _diningtable(rng, src, h):
+    w = int(h * rng.uniform(1.5, 2.0))
+    top = rng.uniform(0.2, 0.3)
+    m = _poly(h, w, [(0.0, 0.0), (1.0, 0.0), (1.0, top), (0.0, top)])
+    for x0 in (0.05, 0.85):
+        m |= _poly(h, w, [(x0, top), (x0 + 0.1, top), (x0 + 0.1, 1.0),
+                          (x0, 1.0)])
+    return _patch(rng, src['wood'], h, w), m.astype(bool)
+
+
+def _horse(rng, src, h):
+    mask = src['horse_mask']
+    w = int(h * mask.shape[1] / mask.shape[0] * rng.uniform(0.9, 1.1))
+    m = cv2.resize(mask.astype(np.uint8), (w, h),
+                   interpolation=cv2.INTER_NEAREST).astype(bool)
+    coat = _tint(_patch(rng, src['gravel'], h, w), (0.75, 0.5, 0.32),
+                 offset=float(rng.uniform(-10, 20)))
+    return coat, m
+
+
+def _motorbike(rng, src, h):
+    rgb, mask = src['motorbike_rgb'], src['motorbike_mask']
+    w = int(h * rgb.shape[1] / rgb.shape[0])
+    rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    m = cv2.resize(mask.astype(np.uint8), (w, h),
+                   interpolation=cv2.INTER_NEAREST).astype(bool)
+    return rgb, m
+
+
+def _person(rng, src, h):
+    face = src['faces'][int(rng.integers(len(src['faces'])))]
+    w = max(4, int(h * rng.uniform(0.75, 0.9)))
+    rgb = cv2.resize(np.stack([face] * 3, -1), (w, h),
+                     interpolation=cv2.INTER_LINEAR)
+    m = _ellipse(np.zeros((h, w), np.uint8), 0.5, 0.5, 0.5, 0.5)
+    return rgb, m.astype(bool)
+
+
+def _pottedplant(rng, src, h):
+    w = int(h * rng.uniform(0.7, 0.9))
+    split = rng.uniform(0.6, 0.7)
+    pot = _poly(h, w, [(0.2, split), (0.8, split), (0.7, 1.0), (0.3, 1.0)])
+    leaves = _ellipse(np.zeros((h, w), np.uint8), 0.5, split / 2, 0.5,
+                      split / 2 + 0.02)
+    rgb = _tint(_patch(rng, src['grass'], h, w), (0.35, 0.8, 0.3))
+    clay = _tint(_patch(rng, src['brick'], h, w), (1.3, 0.7, 0.45))
+    rgb[pot.astype(bool)] = clay[pot.astype(bool)]
+    return rgb, (pot | leaves).astype(bool)
+
+
+def _sheep(rng, src, h):
+    w = int(h * rng.uniform(1.3, 1.6))
+    m = _ellipse(np.zeros((h, w), np.uint8), 0.45, 0.45, 0.4, 0.38)
+    _ellipse(m, 0.88, 0.3, 0.12, 0.16)  # head
+    for x0 in (0.18, 0.32, 0.55, 0.68):  # legs
+        m |= _poly(h, w, [(x0, 0.7), (x0 + 0.06, 0.7), (x0 + 0.06, 1.0),
+                          (x0, 1.0)])
+    wool = _tint(_patch(rng, src['gravel'], h, w), (0.55, 0.55, 0.5),
+                 offset=120)
+    return wool, m.astype(bool)
+
+
+def _tvmonitor(rng, src, h):
+    w = int(h * rng.uniform(1.2, 1.45))
+    rgb = np.full((h, w, 3), int(rng.integers(10, 45)), np.uint8)
+    b = max(2, h // 10)
+    show = src[('astronaut', 'camera', 'coins')[int(rng.integers(3))]]
+    rgb[b:h - b, b:w - b] = _patch(rng, show, h - 2 * b, w - 2 * b,
+                                   zoom=(0.15, 0.5))
+    return rgb, np.ones((h, w), bool)
+
+
+#: Renderer per demo class (same order as ``DEMO_CLASSES[1:]``) and its
+#: object height as a fraction of the image height (min, max).
+OBJECTS: Tuple[Tuple[Callable, Tuple[float, float]], ...] = (
+    (_aeroplane, (0.35, 0.65)), (_bottle, (0.5, 0.85)), (_cat, (0.4, 0.7)),
+    (_diningtable, (0.35, 0.6)), (_horse, (0.45, 0.8)),
+    (_motorbike, (0.45, 0.75)), (_person, (0.45, 0.8)),
+    (_pottedplant, (0.5, 0.85)), (_sheep, (0.35, 0.6)),
+    (_tvmonitor, (0.4, 0.7)))
+BACKGROUNDS = ('brick', 'grass', 'moon', 'page', 'text', 'clock', 'cell',
+               'coins', 'hubble_deep_field', 'immunohistochemistry')
+
+
+# --------------------------------------------------------------------------
+def render_scene(rng: np.random.Generator, src: Dict[str, np.ndarray],
+                 first_class: int, hw: Tuple[int, int] = IMAGE_HW):
+    """One scene: (image uint8 HxWx3 RGB, label uint8 HxW of VOC ids / 255).
+
+    ``first_class`` (index into ``DEMO_CLASSES[1:]``) is always present and
+    drawn last (on top), so every image contains that class.
+    """
+    height, width = hw
+    bg_name = BACKGROUNDS[int(rng.integers(len(BACKGROUNDS)))]
+    image = _patch(rng, src[bg_name], height, width, zoom=(0.3, 1.2))
+    image = _tint(image, rng.uniform(0.75, 1.15, size=3))
+    label = np.zeros((height, width), np.uint8)
+    n_obj = int(rng.choice([1, 2, 3], p=[0.35, 0.4, 0.25]))
+    classes = [int(c) for c in rng.integers(0, len(OBJECTS), n_obj - 1)]
+    classes.append(first_class)
+    scale = 1.0 if n_obj == 1 else 0.8
+    for cls in classes:
+        fn, (lo, hi) = OBJECTS[cls]
+        h = max(8, int(height * scale * rng.uniform(lo, hi)))
+        rgb, mask = fn(rng, src, h)
+        if rng.random() < 0.5:
+            rgb, mask = rgb[:, ::-1], mask[:, ::-1]
+        oh, ow = mask.shape
+        if ow > width:  # keep very wide objects inside the frame
+            keep = int(rng.integers(0, ow - width + 1))
+            rgb, mask = rgb[:, keep:keep + width], mask[:, keep:keep + width]
+            oh, ow = mask.shape
+        y = int(rng.integers(-oh // 6, height - oh + oh // 6 + 1))
+        x = int(rng.integers(-ow // 6, width - ow + ow // 6 + 1))
+        ys, xs = slice(max(y, 0), min(y + oh, height)), slice(
+            max(x, 0), min(x + ow, width))
+        sub = mask[ys.start - y:ys.stop - y, xs.start - x:xs.stop - x]
+        image[ys, xs][sub] = rgb[ys.start - y:ys.stop - y,
+                                 xs.start - x:xs.stop - x][sub]
+        label[ys, xs][sub] = DEMO_VOC_IDS[cls]
+    # 1-pixel ignore band on every boundary between two labels (VOC style)
+    edge = np.zeros_like(label, bool)
+    edge[:-1] |= label[:-1] != label[1:]
+    edge[:, :-1] |= label[:, :-1] != label[:, 1:]
+    label[edge] = IGNORE
+    return image, label
+
+
+def _palette() -> List[int]:
+    flat = [c for rgb in VOC_PALETTE for c in rgb]
+    return flat + [0, 0, 0] * (255 - len(VOC_PALETTE)) + [224, 224, 192]
+
+
+_SRC = None
+
+
+def _init_worker():
+    global _SRC
+    cv2.setNumThreads(1)
+    _SRC = load_sources()
+
+
+def _write_one(job) -> Tuple[str, List[int]]:
+    """Render and write one id; returns (id, sorted VOC ids present)."""
+    out_root, seed, split, index = job
+    img_id = f'{_PREFIX[split]}{index:05d}'
+    rng = np.random.default_rng([seed, _SPLIT_CODE[split], index])
+    # a deterministic class cycle keeps every set (even a tiny one)
+    # class-complete and balanced; the other objects are random
+    image, label = render_scene(rng, _SRC, index % len(OBJECTS))
+    Image.fromarray(image).save(
+        osp.join(out_root, 'JPEGImages', img_id + '.jpg'), quality=90)
+    Image.fromarray(label, mode='L').save(
+        osp.join(out_root, 'SegmentationClassAug', img_id + '.png'))
+    if split != 'extra':
+        pal = Image.fromarray(label, mode='P')
+        pal.putpalette(_palette())
+        pal.save(osp.join(out_root, 'SegmentationClass', img_id + '.png'))
+    present = sorted(int(v) for v in np.unique(label) if 0 < v < IGNORE)
+    return img_id, present
+
+
+def sample_split(ids: Sequence[str], present: Dict[str, List[int]], n: int,
+                 seed: int, min_per_class: int = 2, max_tries: int = 1000):
+    """Class-aware random subset of ``ids`` (rejection sampling, spec §6).
+
+    Draws ``n`` ids until every demo class appears in at least
+    ``min_per_class`` of them (lowered for tiny sets, where that is impossible).
+    """
+    rng = np.random.default_rng([seed, 7919])
+    need = max(1, min(min_per_class, n * 2 // len(DEMO_VOC_IDS)))
+    for _ in range(max_tries):
+        pick = sorted(rng.choice(len(ids), size=n, replace=False).tolist())
+        counts = {c: 0 for c in DEMO_VOC_IDS}
+        for i in pick:
+            for c in present[ids[i]]:
+                counts[c] += 1
+        if min(counts.values()) >= need:
+            return [ids[i] for i in pick]
+    raise RuntimeError(f'could not draw {n} of {len(ids)} ids with every class '
+                       f'in >= {need} images after {max_tries} tries')
+
+
+def _write_list(path: str, ids: Sequence[str]) -> str:
+    text = '\n'.join(ids) + '\n'
+    with open(path, 'w') as f:
+        f.write(text)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def make_demo_data(out_root: str, seed: int = 0, scale: float = 1.0,
+                   workers: int = 2) -> dict:
+    """Write the demo set under ``out_root``; return its manifest (a dict)."""
+    if not 0 < scale <= 1:
+        raise ValueError(f'--scale must be in (0, 1], got {scale}')
+    sizes = {k: max(2 * len(OBJECTS), int(round(v * scale)))
+             for k, v in DEFAULT_SIZES.items()}
+    for sub in ('JPEGImages', 'SegmentationClass', 'SegmentationClassAug',
+                'ImageSets/Segmentation', 'ImageSets/SegmentationSemi'):
+        os.makedirs(osp.join(out_root, sub), exist_ok=True)
+    jobs = [(out_root, seed, split, i) for split in ('train', 'val', 'extra')
+            for i in range(sizes[split])]
+    if workers > 1:
+        with Pool(workers, initializer=_init_worker) as pool:
+            results = pool.map(_write_one, jobs, chunksize=32)
+    else:
+        _init_worker()
+        results = [_write_one(job) for job in jobs]
+    present = dict(results)
+    ids = {split: [f'{_PREFIX[split]}{i:05d}' for i in range(sizes[split])]
+           for split in sizes}
+    lists = {'train': ids['train'], 'val': ids['val'],
+             'trainaug': ids['train'] + ids['extra']}
+    manifest = dict(seed=seed, scale=scale, image_hw=list(IMAGE_HW),
+                    classes=list(DEMO_CLASSES),
+                    voc_ids=[0] + list(DEMO_VOC_IDS), counts={}, sha256={},
+                    images_per_class={})
+    seg_dir = osp.join(out_root, 'ImageSets/Segmentation')
+    semi_dir = osp.join(out_root, 'ImageSets/SegmentationSemi')
+    for name, members in lists.items():
+        manifest['sha256'][f'Segmentation/{name}.txt'] = _write_list(
+            osp.join(seg_dir, name + '.txt'), members)
+        manifest['counts'][name] = len(members)
+    for frac in FRACTIONS:
+        n = max(2 * len(OBJECTS), len(ids["train"]) // frac)
+        for s in SPLIT_SEEDS:
+            pick = sample_split(ids['train'], present, n, seed * 1000 + s)
+            key = f'SegmentationSemi/1-{frac}_seed{s}.txt'
+            manifest['sha256'][key] = _write_list(
+                osp.join(semi_dir, f'1-{frac}_seed{s}.txt'), pick)
+            manifest['counts'][f'1-{frac}_seed{s}'] = len(pick)
+    for split in ('train', 'val', 'extra'):
+        per = {c: 0 for c in DEMO_CLASSES[1:]}
+        for i in ids[split]:
+            for v in present[i]:
+                per[VOC_CLASSES[v]] += 1
+        manifest['images_per_class'][split] = per
+    with open(osp.join(out_root, 'demo_meta.json'), 'w') as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    return manifest
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('out_root', help='folder to write the VOC-format tree into')
+    p.add_argument('--seed', type=int, default=0,
+                   help='data seed; the same seed writes identical files')
+    p.add_argument('--scale', type=float, default=1.0,
+                   help='fraction of the default sizes (train %(train)d, val '
+                   '%(val)d, extra %(extra)d) to write, e.g. 0.05 for tests'
+                   % DEFAULT_SIZES)
+    p.add_argument('--workers', type=int, default=2,
+                   help='processes used to render (default 2)')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    t0 = time.time()
+    m = make_demo_data(args.out_root, args.seed, args.scale, args.workers)
+    print(f'wrote {args.out_root}: ' + ', '.join(
+        f'{k} {v}' for k, v in m['counts'].items() if '_seed' not in k or
+        k.endswith('seed1')) + f' ({time.time() - t0:.1f} s)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
