@@ -1,1 +1,4 @@
-"""Registered components; filled by the owning module."""
+"""Heads: the self-attention Grad-CAM head (SPEC §1-3)."""
+from .sgc_head import SGCHead, resolve_stage_index
+
+__all__ = ['SGCHead', 'resolve_stage_index']

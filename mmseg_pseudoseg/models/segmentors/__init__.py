@@ -1,1 +1,4 @@
-"""Registered components; filled by the owning module."""
+"""Segmentors: PseudoSeg (SPEC §1-4)."""
+from .pseudoseg import PseudoSeg
+
+__all__ = ['PseudoSeg']
