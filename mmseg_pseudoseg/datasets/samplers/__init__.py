@@ -1,1 +1,4 @@
-"""Registered components; filled by the owning module."""
+"""Samplers for semi-supervised batches."""
+from .semi_batch_sampler import SemiBatchSampler
+
+__all__ = ['SemiBatchSampler']

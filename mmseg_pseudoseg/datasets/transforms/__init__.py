@@ -1,1 +1,14 @@
-"""Registered components; filled by the owning module."""
+"""Transforms of the semi-supervised pipelines (SPEC §5, docs/batch_format.md)."""
+from .image_level_labels import ImageLevelLabels, labels_from_mask
+from .multi_view import MultiView
+from .packing import PackSemiSegInputs
+from .random_scale_step import RandomScaleStep
+from .strong_color_jitter import (StrongColorJitter, adjust_brightness,
+                                  adjust_contrast, adjust_saturation_hue,
+                                  to_grayscale)
+from .validity_map import GenerateValidityMap
+
+__all__ = ['GenerateValidityMap', 'ImageLevelLabels', 'MultiView',
+           'PackSemiSegInputs', 'RandomScaleStep', 'StrongColorJitter',
+           'adjust_brightness', 'adjust_contrast', 'adjust_saturation_hue',
+           'labels_from_mask', 'to_grayscale']

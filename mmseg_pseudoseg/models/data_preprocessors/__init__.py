@@ -1,1 +1,4 @@
-"""Registered components; filled by the owning module."""
+"""Data preprocessors."""
+from .semi_seg_data_preprocessor import SemiSegDataPreProcessor
+
+__all__ = ['SemiSegDataPreProcessor']

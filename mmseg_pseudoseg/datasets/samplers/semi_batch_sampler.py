@@ -1,0 +1,172 @@
+"""``SemiBatchSampler``: fixed labelled + extra composition of every batch (SPEC §7).
+
+Used with ``dataset=dict(type='ConcatDataset', datasets=[labelled, extra])``::
+
+    train_dataloader = dict(
+        batch_size=8,                                   # = labelled + extra
+        sampler=dict(type='InfiniteSampler', shuffle=True),
+        batch_sampler=dict(type='SemiBatchSampler', labelled_per_gpu=4,
+                           extra_per_gpu=4),
+        dataset=dict(type='ConcatDataset', datasets=[labelled, extra]))
+
+Stream definition (a pure function of ``seed``, ``rank``, ``world_size`` and the two
+dataset sizes): source ``s`` (0 = labelled, 1 = extra) is an endless chain of
+permutations of ``range(len(source))``, one fresh permutation per pass, drawn from
+``numpy.random.default_rng([seed, s])`` (so the sources are shuffled independently).
+Rank ``r`` takes elements ``r, r + W, r + 2W, ...`` of each chain (disjoint across
+ranks within a pass). Batch ``b`` of rank ``r`` is the next ``labelled_per_gpu``
+labelled indices followed by the next ``extra_per_gpu`` extra indices (offset by
+``len(labelled)``).
+
+Resume: mmengine's ``IterBasedTrainLoop`` fast-forwards a resumed run by calling
+``next()`` on the dataloader once per finished iteration. The stream is
+deterministic, so with the same seed the resumed run continues with exactly the
+batches the interrupted run would have seen (the sampler itself never skips, so
+nothing is skipped twice). The seed defaults to the wrapped sampler's, i.e. the
+runner's ``randomness.seed``: fix it (or pass ``seed`` here) for resumable runs.
+``state_dict``/``load_state_dict`` carry the seed; loading a different one while an
+iterator runs makes it continue the new seed's stream at the same batch position.
+"""
+import itertools
+from typing import Dict, Iterator, List, Optional
+
+import numpy as np
+from mmengine.dist import get_dist_info, sync_random_seed
+from mmseg.registry import DATA_SAMPLERS
+from torch.utils.data import Sampler
+
+__all__ = ['SemiBatchSampler']
+
+
+@DATA_SAMPLERS.register_module()
+class SemiBatchSampler(Sampler):
+    """Infinite batch sampler with ``labelled_per_gpu`` + ``extra_per_gpu`` per batch.
+
+    Args:
+        sampler: the sampler mmengine builds from the dataloader's ``sampler`` cfg
+            (``InfiniteSampler``/``DefaultSampler``); only its ``dataset``,
+            ``seed`` and ``shuffle`` are used.
+        batch_size (int): the dataloader's ``batch_size``; must equal
+            ``labelled_per_gpu + extra_per_gpu``.
+        labelled_per_gpu (int): labelled samples per batch (per process).
+        extra_per_gpu (int): extra samples per batch; ``0`` = supervised only (the
+            dataset may then be the labelled dataset alone).
+        seed (int, optional): default: ``sampler.seed``, else a seed shared by all
+            ranks (``sync_random_seed``).
+        shuffle (bool, optional): default: ``sampler.shuffle`` (True if absent).
+        rank, world_size (int, optional): default: ``mmengine.dist.get_dist_info()``.
+    """
+
+    def __init__(self, sampler, batch_size: int, labelled_per_gpu: int = 4,
+                 extra_per_gpu: int = 4, seed: Optional[int] = None,
+                 shuffle: Optional[bool] = None, rank: Optional[int] = None,
+                 world_size: Optional[int] = None) -> None:
+        if labelled_per_gpu < 0 or extra_per_gpu < 0 or \
+                labelled_per_gpu + extra_per_gpu < 1:
+            raise ValueError(f'SemiBatchSampler: labelled_per_gpu={labelled_per_gpu} '
+                             f'and extra_per_gpu={extra_per_gpu} must be >= 0 with a '
+                             'positive sum.')
+        if batch_size != labelled_per_gpu + extra_per_gpu:
+            raise ValueError(
+                f'SemiBatchSampler: train_dataloader.batch_size={batch_size} must '
+                f'equal labelled_per_gpu + extra_per_gpu = {labelled_per_gpu} + '
+                f'{extra_per_gpu}. Set batch_size to '
+                f'{labelled_per_gpu + extra_per_gpu}: auto_scale_lr and the logs '
+                'use batch_size as the per-GPU batch.')
+        dataset = getattr(sampler, 'dataset', None)
+        if dataset is None:
+            raise TypeError('SemiBatchSampler needs a sampler with a `dataset` '
+                            '(InfiniteSampler or DefaultSampler).')
+        if hasattr(dataset, 'cumulative_sizes') and hasattr(dataset, 'datasets'):
+            sizes = [len(d) for d in dataset.datasets]
+            if len(sizes) != 2:
+                raise ValueError(
+                    'SemiBatchSampler: the dataset must be ConcatDataset(datasets='
+                    f'[labelled, extra]), got {len(sizes)} datasets.')
+        elif extra_per_gpu == 0:
+            sizes = [len(dataset)]
+        else:
+            raise TypeError(
+                'SemiBatchSampler with extra_per_gpu > 0 needs dataset='
+                "dict(type='ConcatDataset', datasets=[labelled, extra]), got "
+                f'{type(dataset).__name__}.')
+        per_source = [labelled_per_gpu, extra_per_gpu][:len(sizes)]
+        for name, size, count in zip(('labelled', 'extra'), sizes, per_source):
+            if count > 0 and size == 0:
+                raise ValueError(f'SemiBatchSampler: the {name} dataset is empty.')
+        dist_rank, dist_world = get_dist_info()
+        self.rank = dist_rank if rank is None else int(rank)
+        self.world_size = dist_world if world_size is None else int(world_size)
+        if not 0 <= self.rank < self.world_size:
+            raise ValueError(f'SemiBatchSampler: rank {self.rank} not in '
+                             f'[0, {self.world_size}).')
+        if seed is None:
+            seed = getattr(sampler, 'seed', None)
+        if seed is None:
+            seed = sync_random_seed()
+        self.seed = int(seed)
+        self.shuffle = bool(getattr(sampler, 'shuffle', True)
+                            if shuffle is None else shuffle)
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.labelled_per_gpu = labelled_per_gpu
+        self.extra_per_gpu = extra_per_gpu
+        self.sizes = sizes
+        self.offsets = [0, sizes[0]][:len(sizes)]
+        self.per_source = per_source
+
+    # --- the stream --------------------------------------------------------------
+    def _source_chain(self, source: int) -> Iterator[int]:
+        """Endless chain of per-pass permutations of one source (all ranks)."""
+        rng = np.random.default_rng([self.seed, source])
+        size = self.sizes[source]
+        while True:
+            order = rng.permutation(size) if self.shuffle else np.arange(size)
+            yield from order.tolist()
+
+    def _batches(self) -> Iterator[List[int]]:
+        streams = [itertools.islice(self._source_chain(s), self.rank, None,
+                                    self.world_size)
+                   for s in range(len(self.sizes))]
+        while True:
+            batch = []
+            for stream, offset, count in zip(streams, self.offsets, self.per_source):
+                batch.extend(offset + next(stream) for _ in range(count))
+            yield batch
+
+    def __iter__(self) -> Iterator[List[int]]:
+        seed, position = self.seed, 0
+        batches = self._batches()
+        while True:
+            if seed != self.seed:  # load_state_dict changed the seed: same position
+                seed, batches = self.seed, self._batches()
+                for _ in range(position):
+                    next(batches)
+            yield next(batches)
+            position += 1
+
+    def __len__(self) -> int:
+        """Nominal epoch: batches per pass of the larger used source on this rank."""
+        lengths = [int(np.ceil(size / (self.world_size * count)))
+                   for size, count in zip(self.sizes, self.per_source) if count > 0]
+        return max(lengths)
+
+    # --- state ---------------------------------------------------------------------
+    def state_dict(self) -> Dict:
+        return dict(seed=self.seed, shuffle=self.shuffle, sizes=list(self.sizes),
+                    labelled_per_gpu=self.labelled_per_gpu,
+                    extra_per_gpu=self.extra_per_gpu, world_size=self.world_size)
+
+    def load_state_dict(self, state: Dict) -> None:
+        """Adopt a saved seed; the other entries must match this run."""
+        for key in ('sizes', 'labelled_per_gpu', 'extra_per_gpu', 'world_size',
+                    'shuffle'):
+            if key in state and state[key] != self.state_dict()[key]:
+                raise ValueError(f'SemiBatchSampler.load_state_dict: saved {key}='
+                                 f'{state[key]!r} differs from this run\'s '
+                                 f'{self.state_dict()[key]!r}; the stream cannot '
+                                 'be reproduced.')
+        self.seed = int(state['seed'])
+
+    def set_epoch(self, epoch: int) -> None:
+        """No-op: the stream is infinite and does not depend on the epoch."""

@@ -1,0 +1,273 @@
+"""Split-aware segmentation dataset for semi-supervised training (SPEC §6).
+
+One class serves the three roles of a PseudoSeg run:
+
+* **labelled**: ``ann_file`` = a labelled split (e.g. ``ImageSets/SegmentationSemi/
+  1-16_seed1.txt``), masks loaded, ``disjoint_from`` = the val list;
+* **extra** (unlabelled / image-level): ``ann_file`` = e.g. the train_aug list,
+  ``with_masks=False`` (no ``seg_map_path``; the pipeline must then not contain
+  ``LoadAnnotations``), optionally ``exclude_split`` = the labelled list and
+  ``image_labels_file`` = per-image tags;
+* **val**: ``ann_file`` = the val list (``test_mode=True``).
+
+Every check happens here, at construction, and names the path or ids at fault:
+missing data root / image folder / split file, empty split, duplicate ids, ids
+without an image (or mask) on disk, overlap with a ``disjoint_from`` list, image-label
+entries that are unknown or missing. Per-file content is checked when a sample is
+loaded (:meth:`prepare_data`): a mask with values outside ``[0, C) ∪ {ignore_index}``
+or of a different size than its image, and any loading error, raise an error that
+names the image and mask files.
+"""
+import logging
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.logging import print_log
+from mmseg.datasets import BaseSegDataset
+
+from .image_label_file import read_image_label_file
+from .split_file import (SPLIT_TOOL_HINT, check_disjoint, check_ids_on_disk,
+                         format_offenders, read_split_file)
+
+__all__ = ['SemiSegDataset', 'SampleLoadError']
+
+
+class SampleLoadError(RuntimeError):
+    """A sample could not be loaded; the message names its files."""
+
+
+def _as_list(value: Union[None, str, Sequence[str]]) -> List[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _is_load_annotations(transform) -> bool:
+    name = transform.get('type') if isinstance(transform, dict) else type(transform)
+    if not isinstance(name, str):
+        name = getattr(name, '__name__', str(name))
+    return name.split('.')[-1].endswith('LoadAnnotations')
+
+
+class SemiSegDataset(BaseSegDataset):
+    """Base of :class:`SemiVOCDataset` / :class:`SemiCOCOObjectDataset`.
+
+    Args:
+        ann_file (str): split file (one id per line, or ``img_path mask_path``
+            lines), relative to ``data_root`` unless absolute.
+        with_masks (bool): give every sample a ``seg_map_path``. ``False`` for
+            extra data without masks. Default True.
+        exclude_split (str | list[str], optional): split file(s) whose ids are
+            removed from this list (e.g. the labelled ids from the extra list);
+            the number removed is logged.
+        disjoint_from (str | list[str], optional): split file(s) that must share
+            no id with this list (e.g. the val list); overlap is an error.
+        image_labels_file (str, optional): CSV/JSON of per-image class tags (see
+            :mod:`.image_label_file`); every listed id must have an entry. Each
+            sample then carries ``img_labels``, float32 ``(C-1,)``.
+        skip_unreadable (bool): check every image with PIL at construction and
+            drop the unreadable ones, logging their number and first ids (for
+            extra data only; labelled data should never skip). Default False.
+        check_files (bool): check that every listed image (and mask) exists.
+            Default True.
+        **kwargs: everything :class:`mmseg.datasets.BaseSegDataset` takes.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 with_masks: bool = True,
+                 exclude_split: Union[None, str, Sequence[str]] = None,
+                 disjoint_from: Union[None, str, Sequence[str]] = None,
+                 image_labels_file: Optional[str] = None,
+                 skip_unreadable: bool = False,
+                 check_files: bool = True,
+                 **kwargs) -> None:
+        if not ann_file:
+            raise ValueError(f'{type(self).__name__} needs ann_file (a split '
+                             f'file). {SPLIT_TOOL_HINT}')
+        data_root = kwargs.get('data_root')
+        if data_root is not None and not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: data_root {data_root!r} does not exist.')
+        self.with_masks = with_masks
+        self.exclude_split = _as_list(exclude_split)
+        self.disjoint_from = _as_list(disjoint_from)
+        self.image_labels_file = image_labels_file
+        self.skip_unreadable = skip_unreadable
+        self.check_files = check_files
+        data_prefix = dict(kwargs.get('data_prefix', None) or self.DEFAULT_PREFIX)
+        if not with_masks:
+            data_prefix.pop('seg_map_path', None)
+        kwargs['data_prefix'] = data_prefix
+        self._image_dir_name = osp.basename(
+            str(data_prefix.get('img_path', '')).rstrip('/'))
+        if not with_masks:
+            offenders = [t for t in kwargs.get('pipeline', []) if
+                         _is_load_annotations(t)]
+            if offenders:
+                raise ValueError(
+                    f'{type(self).__name__}(ann_file={ann_file!r}) has '
+                    'with_masks=False but its pipeline contains LoadAnnotations; '
+                    'remove it or set with_masks=True.')
+        super().__init__(ann_file=ann_file, **kwargs)
+
+    # --- paths --------------------------------------------------------------
+    DEFAULT_PREFIX = dict(img_path='', seg_map_path='')
+
+    def _resolve(self, path: str) -> str:
+        if self.data_root and not osp.isabs(path):
+            return osp.join(self.data_root, path)
+        return path
+
+    def _read_ids(self, path: str) -> List[str]:
+        return read_split_file(path, image_dir=self._image_dir_name)
+
+    # --- loading ------------------------------------------------------------
+    def load_data_list(self) -> List[dict]:
+        """Read the split, apply the checks, return mmseg data infos.
+
+        Each info has ``img_path``, ``seg_map_path`` (with masks), ``img_id``,
+        ``num_classes``, ``label_map``, ``reduce_zero_label``, ``seg_fields`` and,
+        with an image-label file, ``img_labels`` (float32 ``(C-1,)``).
+        """
+        name = type(self).__name__
+        img_dir = self.data_prefix.get('img_path', '')
+        if img_dir and not osp.isdir(img_dir):
+            raise FileNotFoundError(f'{name}: image folder {img_dir!r} does not exist.')
+        ann_dir = self.data_prefix.get('seg_map_path') if self.with_masks else None
+        if self.with_masks and self.check_files and ann_dir and not osp.isdir(ann_dir):
+            raise FileNotFoundError(f'{name}: mask folder {ann_dir!r} does not exist '
+                                    '(set with_masks=False for data without masks).')
+        ids = self._read_ids(self.ann_file)
+
+        for other in self.disjoint_from:
+            other_path = self._resolve(other)
+            check_disjoint(ids, self.ann_file, self._read_ids(other_path), other_path)
+        for other in self.exclude_split:
+            other_path = self._resolve(other)
+            excluded = set(self._read_ids(other_path))
+            kept = [i for i in ids if i not in excluded]
+            print_log(f'{name}: {len(ids) - len(kept)} id(s) of {self.ann_file} '
+                      f'are listed in {other_path} and were excluded; '
+                      f'{len(kept)} remain.', logger='current')
+            ids = kept
+            if not ids:
+                raise ValueError(f'{name}: no id of {self.ann_file} remains after '
+                                 f'excluding {other_path}.')
+
+        img_paths = [osp.join(img_dir, i + self.img_suffix) for i in ids]
+        seg_paths = ([osp.join(ann_dir, i + self.seg_map_suffix) for i in ids]
+                     if ann_dir is not None else None)
+        if self.check_files:
+            paths = {'image': img_paths}
+            if seg_paths is not None:
+                paths['mask'] = seg_paths
+            check_ids_on_disk(ids, paths, self.ann_file)
+
+        labels = None
+        if self.image_labels_file:
+            label_path = self._resolve(self.image_labels_file)
+            labels = read_image_label_file(label_path, self._metainfo['classes'])
+            missing = [i for i in ids if i not in labels]
+            if missing:
+                raise ValueError(
+                    f'{name}: {len(missing)} id(s) of {self.ann_file} have no entry '
+                    f'in the image-label file {label_path}: '
+                    f'{format_offenders(missing)}.')
+
+        keep = list(range(len(ids)))
+        if self.skip_unreadable:
+            keep = self._readable(ids, img_paths)
+
+        num_classes = len(self._metainfo['classes'])
+        data_list = []
+        for k in keep:
+            info = dict(img_path=img_paths[k], img_id=ids[k], num_classes=num_classes,
+                        label_map=self.label_map,
+                        reduce_zero_label=self.reduce_zero_label, seg_fields=[])
+            if seg_paths is not None:
+                info['seg_map_path'] = seg_paths[k]
+            if labels is not None:
+                info['img_labels'] = labels[ids[k]]
+            data_list.append(info)
+        return data_list
+
+    def _readable(self, ids: List[str], img_paths: List[str]) -> List[int]:
+        """Indices of the images PIL can open and verify; log the others."""
+        from PIL import Image
+        keep, bad = [], []
+        for k, path in enumerate(img_paths):
+            try:
+                with Image.open(path) as im:
+                    im.verify()
+                keep.append(k)
+            except Exception:  # noqa: BLE001  any decoding failure counts
+                bad.append(ids[k])
+        if bad:
+            print_log(f'{type(self).__name__}: skipped {len(bad)} unreadable '
+                      f'image(s) of {self.ann_file}: {format_offenders(bad)}.',
+                      logger='current', level=logging.WARNING)
+        if not keep:
+            raise ValueError(f'{type(self).__name__}: no readable image in '
+                             f'{self.ann_file}.')
+        return keep
+
+    # --- per-sample checks ----------------------------------------------------
+    def _check_seg_map(self, results: dict) -> None:
+        seg = results['gt_seg_map']
+        img = results['img']
+        where = results.get('seg_map_path', '<no seg_map_path>')
+        if seg.shape[:2] != img.shape[:2]:
+            raise SampleLoadError(
+                f'mask {where} has size {seg.shape[:2]} but image '
+                f'{results.get("img_path")} has size {img.shape[:2]}.')
+        num_classes = len(self._metainfo['classes'])
+        counts = np.bincount(np.asarray(seg, np.uint8).ravel(), minlength=256) \
+            if seg.dtype == np.uint8 else None
+        if counts is not None:
+            present = np.flatnonzero(counts)
+        else:
+            present = np.unique(seg)
+        bad = [int(v) for v in present
+               if not (0 <= v < num_classes or v == self.ignore_index)]
+        if bad:
+            raise SampleLoadError(
+                f'mask {where} has values {bad[:10]} outside [0, {num_classes}) '
+                f'and the ignore index {self.ignore_index}.')
+
+    def prepare_data(self, idx):
+        """Run the pipeline; check the mask right after it is loaded.
+
+        Any failure is re-raised as :class:`SampleLoadError` naming the image and
+        mask files (with ``skip_unreadable=True`` a failing loader makes the
+        sample ``None``, so mmengine draws another one, and a warning is logged).
+        """
+        data_info = self.get_data_info(idx)
+        results, checked = data_info, False
+        for transform in self.pipeline.transforms:
+            try:
+                results = transform(results)
+            except SampleLoadError:
+                raise
+            except Exception as err:
+                name = type(transform).__name__
+                if self.skip_unreadable and name.startswith('Load'):
+                    print_log(f'{type(self).__name__}: skipping unreadable sample '
+                              f'{data_info.get("img_path")}: {err}',
+                              logger='current', level=logging.WARNING)
+                    return None
+                raise SampleLoadError(
+                    f'{type(self).__name__}: {name} failed on image '
+                    f'{data_info.get("img_path")} (mask '
+                    f'{data_info.get("seg_map_path")}): {type(err).__name__}: '
+                    f'{err}') from err
+            if results is None:
+                return None
+            if (not checked and isinstance(results, dict)
+                    and 'gt_seg_map' in results and 'img' in results):
+                self._check_seg_map(results)
+                checked = True
+        return results

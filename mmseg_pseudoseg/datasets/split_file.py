@@ -1,0 +1,151 @@
+"""Readers and checks for split files (SPEC §6).
+
+Two line formats are accepted, as used in the field:
+
+* one image id per line: ``2007_000733`` (VOC) or ``train2017/000000283213`` (COCO);
+* two paths per line: ``JPEGImages/2007_000733.jpg SegmentationClass/2007_000733.png``
+  (a leading ``/`` is allowed). The id is the first path without its extension and
+  without the image folder (``image_dir``, e.g. ``JPEGImages``). Masks are always
+  read from the dataset's ``data_prefix['seg_map_path']``; the second path only
+  marks the format.
+
+Blank lines and surrounding whitespace are ignored. Every other irregularity is an
+error that names the file and the first offending lines: a missing file, an empty
+list, a line with more than two fields, a file mixing both formats, duplicate ids.
+"""
+import os
+import os.path as osp
+from collections import Counter
+from typing import Dict, Iterable, List, Optional, Sequence
+
+__all__ = ['read_split_file', 'parse_split_lines', 'check_disjoint',
+           'check_ids_on_disk', 'format_offenders', 'SPLIT_TOOL_HINT']
+
+SPLIT_TOOL_HINT = ('Create split files with `python tools/make_splits.py` or place '
+                   'the lists published with the PseudoSeg code there (see README).')
+MAX_SHOWN = 5
+
+
+def format_offenders(items: Sequence, limit: int = MAX_SHOWN) -> str:
+    """``'a', 'b', 'c' (and 7 more)`` for error messages."""
+    items = list(items)
+    shown = ', '.join(repr(x) for x in items[:limit])
+    if len(items) > limit:
+        shown += f' (and {len(items) - limit} more)'
+    return shown
+
+
+def _strip_image_dir(path: str, image_dir: Optional[str]) -> str:
+    path = path.lstrip('/')
+    if image_dir:
+        prefix = image_dir.strip('/') + '/'
+        if path.startswith(prefix):
+            path = path[len(prefix):]
+    return osp.splitext(path)[0]
+
+
+def parse_split_lines(lines: Iterable[str], source: str = '<lines>',
+                      image_dir: Optional[str] = None) -> List[str]:
+    """Turn the raw lines of a split file into image ids (in file order).
+
+    Args:
+        lines: raw lines (with or without newlines).
+        source: the file name, for error messages.
+        image_dir: name of the image folder to strip from two-path lines
+            (``'JPEGImages'`` for VOC; ``None`` or ``''`` keeps COCO's
+            ``train2017/...`` ids intact).
+
+    Returns:
+        list[str]: ids, duplicates rejected.
+    """
+    ids, line_nos, formats = [], [], {}
+    for line_no, raw in enumerate(lines, start=1):
+        fields = raw.split()
+        if not fields:
+            continue
+        if len(fields) > 2:
+            raise ValueError(
+                f'{source}:{line_no}: expected an image id or "image_path '
+                f'mask_path", got {len(fields)} fields: {raw.strip()!r}')
+        formats.setdefault(len(fields), line_no)
+        if len(formats) > 1:
+            raise ValueError(
+                f'{source} mixes one-id lines (first at line {formats[1]}) and '
+                f'two-path lines (first at line {formats[2]}); use one format.')
+        ids.append(fields[0] if len(fields) == 1 else
+                   _strip_image_dir(fields[0], image_dir))
+        line_nos.append(line_no)
+    if not ids:
+        raise ValueError(f'split file {source} lists no images (empty file).')
+    counts = Counter(ids)
+    duplicates = [i for i in counts if counts[i] > 1]
+    if duplicates:
+        first_lines = {}
+        for img_id, line_no in zip(ids, line_nos):
+            if counts[img_id] > 1:
+                first_lines.setdefault(img_id, []).append(line_no)
+        details = [f'{d!r} (lines {first_lines[d]})' for d in duplicates[:MAX_SHOWN]]
+        more = (f' (and {len(duplicates) - MAX_SHOWN} more)'
+                if len(duplicates) > MAX_SHOWN else '')
+        raise ValueError(f'split file {source} lists {len(duplicates)} id(s) more '
+                         f'than once: {", ".join(details)}{more}.')
+    return ids
+
+
+def read_split_file(path: str, image_dir: Optional[str] = None) -> List[str]:
+    """Read a split file in either format (see module doc) and return its ids."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'split file not found: {path}. {SPLIT_TOOL_HINT}')
+    with open(path, encoding='utf-8') as f:
+        return parse_split_lines(f, source=path, image_dir=image_dir)
+
+
+def check_disjoint(ids: Sequence[str], source: str, other_ids: Sequence[str],
+                   other_source: str) -> None:
+    """Raise if any id of ``source`` is also listed in ``other_source``.
+
+    Used to make sure a labelled (or extra) list shares no image with the val list.
+    """
+    other = set(other_ids)
+    overlap = [i for i in ids if i in other]
+    if overlap:
+        raise ValueError(
+            f'{len(overlap)} id(s) of {source} are also in {other_source}: '
+            f'{format_offenders(overlap)}. Training and validation lists must '
+            'not overlap.')
+
+
+class _DirListing:
+    """Existence checks through one ``os.listdir`` per folder (fast on 100k files)."""
+
+    def __init__(self):
+        self._cache: Dict[str, set] = {}
+
+    def exists(self, path: str) -> bool:
+        folder, name = osp.split(path)
+        if folder not in self._cache:
+            try:
+                self._cache[folder] = set(os.listdir(folder or '.'))
+            except (FileNotFoundError, NotADirectoryError):
+                self._cache[folder] = set()
+        return name in self._cache[folder]
+
+
+def check_ids_on_disk(ids: Sequence[str], paths: Dict[str, Sequence[str]],
+                      source: str) -> None:
+    """Raise if a listed id has no file on disk.
+
+    Args:
+        ids: the ids, in file order.
+        paths: ``{'image': [path per id], 'mask': [...]}``.
+        source: the split file, for the message.
+    """
+    listing = _DirListing()
+    for kind, kind_paths in paths.items():
+        missing = [(img_id, p) for img_id, p in zip(ids, kind_paths)
+                   if not listing.exists(p)]
+        if missing:
+            raise FileNotFoundError(
+                f'{len(missing)} id(s) listed in {source} have no {kind} file: '
+                f'{format_offenders([m[0] for m in missing])}; expected e.g. '
+                f'{missing[0][1]}')
