@@ -19,7 +19,7 @@
 """
 import copyreg
 import os
-from typing import List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
@@ -39,14 +39,18 @@ def _version_tuple(version: str) -> Tuple[int, ...]:
     return tuple(parts)
 
 
-def check_versions() -> None:
-    """Raise one ImportError naming every out-of-range package and the pins."""
+def check_versions(installed: Optional[Dict[str, str]] = None) -> None:
+    """Raise one ImportError naming every out-of-range package and the pins.
+
+    ``installed`` maps ``mmcv``/``mmengine``/``mmseg`` to versions; by default the
+    installed distributions are read.
+    """
     from importlib.metadata import PackageNotFoundError, version
     dists = {'mmcv': 'mmcv', 'mmengine': 'mmengine', 'mmseg': 'mmsegmentation'}
     problems = []
     for name, (low, high) in SUPPORTED.items():
         try:
-            found = version(dists[name])
+            found = installed[name] if installed else version(dists[name])
         except PackageNotFoundError:
             problems.append(f'{dists[name]} is not installed')
             continue

@@ -1,0 +1,56 @@
+"""Checks run on a config before anything is built (the config boundary)."""
+from typing import Any, Iterator, Set
+
+from mmengine.config import Config
+
+PLUGIN = 'mmseg_pseudoseg'
+HINT = f"custom_imports=dict(imports=['{PLUGIN}'], allow_failed_imports=False)"
+
+
+def registered_type_names() -> Set[str]:
+    """Names of every component this package registered (any mmseg registry)."""
+    import mmengine.registry as mmengine_registry
+    import mmseg.registry as mmseg_registry
+    names = set()
+    for module in (mmseg_registry, mmengine_registry):
+        for value in vars(module).values():
+            module_dict = getattr(value, 'module_dict', None)
+            if not isinstance(module_dict, dict):
+                continue
+            for name, obj in module_dict.items():
+                if getattr(obj, '__module__', '').startswith(PLUGIN):
+                    names.add(name)
+    return names
+
+
+def _types(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        kind = node.get('type')
+        if isinstance(kind, str):
+            yield kind
+        for value in node.values():
+            yield from _types(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _types(value)
+
+
+def check_custom_imports(cfg: Config) -> None:
+    """Raise when ``cfg`` uses our types without importing this package.
+
+    The stock mmseg tools only know our components through the config's
+    ``custom_imports``; without it they fail with a registry error deep in the
+    build. Our tools fail early instead, saying what to add.
+    """
+    imports = (cfg.get('custom_imports') or {}).get('imports', [])
+    if isinstance(imports, str):
+        imports = [imports]
+    if any(name == PLUGIN or name.startswith(PLUGIN + '.') for name in imports):
+        return
+    ours = registered_type_names()
+    used = sorted({t.split('.')[-1] for t in _types(cfg._cfg_dict.to_dict())} & ours)
+    if used:
+        raise ValueError(
+            f'Config {cfg.filename} uses {", ".join(used)} from {PLUGIN} but does '
+            f'not import it; add `{HINT}` to the config (the stock mmseg tools '
+            'need it to find these types).')
