@@ -9,8 +9,8 @@
    weights-only loading. We register a ``copyreg`` reducer that pickles a
    ``HistoryBuffer`` as plain data (lists and an int) plus one allow-listed rebuild
    function, and allow-list only the numpy types mmengine stores (arrays, scalars,
-   dtypes). Checkpoints written by mmseg itself (with the bound methods) still need
-   ``getattr``; re-save them with ``tools/upgrade_checkpoint.py``.
+   dtypes). Any run that imports this package (our tools, or the stock mmseg tools
+   through the config's ``custom_imports``) writes such checkpoints.
 3. CPU distributed training. mmengine 0.10.7's pytorch launcher calls
    ``torch.cuda.set_device`` and its DDP wrapper passes ``device_ids``; both fail on
    CPU-only torch. ``init_cpu_distributed`` creates the gloo process group before the
