@@ -174,21 +174,23 @@ class SGCHead(BaseModule):
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     # ------------------------------------------------------------- attention
-    def attend(self, cam: Tensor, hypercolumn: Tensor,
-               key_valid: Optional[Tensor] = None) -> Tensor:
-        """SGC logits ``(N, C, h, w)`` from the CAM (value) and hypercolumn.
+    def propagate(self, value: Tensor, hypercolumn: Tensor,
+                  key_valid: Optional[Tensor] = None) -> Tensor:
+        """``A·V + V`` with ``A = softmax(QᵀK / √d)`` over the valid keys (SPEC §3).
 
         Args:
-            cam: ``(N, C-1, h, w)`` normalised foreground CAM (detached).
+            value: ``(N, C', h, w)`` (detached CAM, with the background channel in
+                the ``'paper'`` variant).
             hypercolumn: ``(N, ΣK, h, w)`` (detached).
             key_valid: ``(N, h, w)`` bool, False for padding/CutOut positions,
                 which are masked out as keys. An image with no valid key attends
                 to all positions (avoids a 0/0).
+
+        Returns:
+            ``(N, C', h, w)``. One batched attention (``scaled_dot_product_attention``,
+            memory-efficient kernels on GPU), no loop over pixels.
         """
-        n, _, h, w = cam.shape
-        value = cam.detach()
-        if self.background == 'paper':
-            value = torch.cat([1 - value.amax(dim=1, keepdim=True), value], dim=1)
+        n, _, h, w = value.shape
         q = self.query(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
         k = self.key(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
         v = value.flatten(2).transpose(1, 2).to(q.dtype)  # (N, hw, C')
@@ -200,7 +202,24 @@ class SGCHead(BaseModule):
         out = F.scaled_dot_product_attention(
             q[:, None], k[:, None], v[:, None], attn_mask=mask,
             scale=1.0 / math.sqrt(self.attention_dim))[:, 0]
-        out = out.transpose(1, 2).reshape(n, -1, h, w) + value.to(out.dtype)
+        return out.transpose(1, 2).reshape(n, -1, h, w) + value.to(out.dtype)
+
+    def attend(self, cam: Tensor, hypercolumn: Tensor,
+               key_valid: Optional[Tensor] = None) -> Tensor:
+        """SGC logits ``(N, C, h, w)`` from the CAM (value) and hypercolumn.
+
+        Background channel (``background`` option), then 1×1 conv and BatchNorm
+        with batch statistics plus the learnable shift ``out_bias``.
+
+        Args:
+            cam: ``(N, C-1, h, w)`` normalised foreground CAM (detached here).
+            hypercolumn: ``(N, ΣK, h, w)`` (detached).
+            key_valid: ``(N, h, w)`` bool, see :meth:`propagate`.
+        """
+        value = cam.detach()
+        if self.background == 'paper':
+            value = torch.cat([1 - value.amax(dim=1, keepdim=True), value], dim=1)
+        out = self.propagate(value, hypercolumn, key_valid)
         if self.background == 'released':
             out = torch.cat([2 - out.amax(dim=1, keepdim=True), out], dim=1)
         out = self.out_conv(out)

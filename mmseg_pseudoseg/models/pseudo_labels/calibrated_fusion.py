@@ -137,8 +137,8 @@ def check_finite(tensors: Dict[str, Tensor], branch: str,
         return
     bad = [f'{name} ({describe_non_finite(v)})' for name, v in tensors.items()
            if not bool(torch.isfinite(v).all())]
-    where = f'iteration {current_iter()}' if current_iter() is not None else \
-        'outside a training loop'
+    it = current_iter()
+    where = f'iteration {it}' if it is not None else 'no iteration (outside a loop)'
     images = f'; images: {", ".join(map(str, image_names))}' if image_names else ''
     raise RuntimeError(
         f'Non-finite logits reached the pseudo-label fusion at {where}, branch '
