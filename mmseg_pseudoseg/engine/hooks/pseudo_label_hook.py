@@ -23,7 +23,8 @@ pseudo labels (``model.keep_pseudo_labels = True`` before the step; the model fi
 
 On other iterations it does nothing except, when ``rampup_iters > 0``, set
 ``model.unsup_weight = base * rampup_factor(iter)`` before each step (SPEC §1 option;
-``base`` = ``model.semi_train_cfg['unsup_weight']``).
+``base`` = ``model.semi_train_cfg['unsup_weight']``; the model logs the weight it
+used as ``unsup.weight``).
 
 Statistics are those of the rank that computes them (rank 0 is the one logged);
 panels are written by rank 0 only.
@@ -128,7 +129,6 @@ class PseudoLabelHook(Hook):
             weight = self.base_unsup_weight * rampup_factor(
                 runner.iter, self.rampup_iters, self.rampup)
             model.unsup_weight = weight
-            runner.message_hub.update_scalar('train/unsup_weight', weight)
         model.keep_pseudo_labels = self._is_log_iter(runner)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,

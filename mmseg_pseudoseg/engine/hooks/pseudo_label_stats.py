@@ -86,16 +86,16 @@ def pseudo_label_stats(stash: dict, num_classes: Optional[int] = None,
         probs = stash[key].float()
         conf, pred = probs.max(dim=1)
         if valid.any():
-            scalars[f'conf_{short}'] = conf[valid].mean().item() * 100
+            scalars[f'conf_{short}'] = conf[valid].double().mean().item() * 100
         if scored is not None and scored.any():
             scalars[f'acc_{short}'] = \
-                (pred[scored] == gt[scored]).float().mean().item() * 100
+                (pred[scored] == gt[scored]).double().mean().item() * 100
             bins = calibration_bins(probs, gt, n_bins, ignore_index, valid=valid)
             scalars[f'ece_{short}'] = ece_from_bins(bins) * 100
     if scored is not None and scored.any():
         strong_pred = stash['strong_logits'].argmax(dim=1)
         scalars['acc_strong'] = \
-            (strong_pred[scored] == gt[scored]).float().mean().item() * 100
+            (strong_pred[scored] == gt[scored]).double().mean().item() * 100
     num_classes = max(c, num_classes or 0)
     counts = torch.bincount(fused.argmax(dim=1)[valid], minlength=num_classes)
     total = int(counts.sum())
