@@ -361,3 +361,40 @@ def test_hook_refuses_a_model_without_the_stash(voc_root, tmp_path):
     runner = Runner.from_cfg(Config(cfg))
     with pytest.raises(TypeError, match='EncoderDecoder has no `keep_pseudo_labels`'):
         runner.train()
+
+
+def test_two_process_ddp_unwraps_the_model(voc_root, repo_root, tmp_path):
+    """torchrun, 2 CPU ranks, DeviceAgnosticDDP: the hook reaches the PseudoSeg
+    inside the wrapper; only rank 0 writes panels."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from mmengine.config import Config
+    cfg = semi_runner_cfg(voc_root, str(tmp_path / 'work'),
+                          dict(type='PseudoLabelHook', interval=1, num_panels=2))
+    cfg['train_cfg']['max_iters'] = 2
+    cfg['custom_imports'] = dict(
+        imports=['mmseg_pseudoseg', 'mmseg_pseudoseg.datasets.voc_semi'],
+        allow_failed_imports=False)
+    cfg['model_wrapper_cfg'] = dict(type='DeviceAgnosticDDP',
+                                    find_unused_parameters=True)
+    cfg['default_hooks']['logger']['log_metric_by_epoch'] = False
+    cfg['log_processor'] = dict(by_epoch=False)
+    path = str(tmp_path / 'pl_hook_ddp.py')
+    Config(cfg).dump(path)
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1',
+               PORT=str(port), PYTHON=sys.executable)
+    proc = subprocess.run(['bash', 'tools/dist_train.sh', path, '2'], cwd=repo_root,
+                          env=env, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert 'Distributed training: True' in out
+    assert out.count('pseudo_label/acc_fused') >= 2, out[-3000:]
+    for it in (1, 2):
+        pngs = glob.glob(str(tmp_path / 'work' / 'pseudo_labels' / f'iter_{it:06d}'
+                             / '*.png'))
+        assert len(pngs) == 2, pngs
