@@ -269,7 +269,6 @@ def _rank_worker(rank, world_size, port, out_dir):
     import torch.distributed as dist
     dist.init_process_group('gloo', rank=rank, world_size=world_size)
     try:
-        import mmseg_pseudoseg  # noqa: F401
         from mmseg_pseudoseg.evaluation import CalibrationMetric as Metric
         logits, _, labels = random_case(9, n=5, c=4, h=6, w=7)
         # DefaultSampler order on 2 ranks: rank r gets r, r+2, ...; the padded

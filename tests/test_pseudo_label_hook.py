@@ -40,8 +40,8 @@ def reference_ece(probs, labels, keep, n_bins=15):
         lo, hi = b / n_bins, (b + 1) / n_bins
         in_bin = (conf > lo) & (conf <= hi) | ((conf == 0) if b == 0 else False)
         if in_bin.any():
-            ece += in_bin.sum() / len(conf) * abs(correct[in_bin].mean() -
-                                                 conf[in_bin].mean())
+            gap = abs(correct[in_bin].mean() - conf[in_bin].mean())
+            ece += in_bin.sum() / len(conf) * gap
     return ece
 
 

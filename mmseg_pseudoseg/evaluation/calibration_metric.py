@@ -131,4 +131,3 @@ class CalibrationMetric(BaseMetric):
         print_log(f'CalibrationMetric: ECE {table["ece"] * 100:.2f}% over '
                   f'{table["num_pixels"]} pixels; reliability bins saved to {path}',
                   logger='current')
-

@@ -3,7 +3,7 @@
 A panel is one row of ``len(PANEL_TITLES)`` equal tiles, each with a title strip
 above it::
 
-    image | weak decoder | weak SGC | fused pseudo label | strong prediction | ground truth
+    image | weak decoder | weak SGC | fused pseudo label | strong pred. | ground truth
 
 Label tiles are coloured with the dataset palette; ``IGNORE_COLOUR`` marks label 255
 (ignored / invalid pixels). A missing ground truth gives a grey tile reading "n/a".
