@@ -181,7 +181,9 @@ def make_semi_batch(num_classes: int = NUM_CLASSES, n_sup: int = 2, n_unsup: int
 
 
 def build(cfg: dict):
-    """Build a model from the mmseg registry (registers mmseg_pseudoseg)."""
+    """Build a model from the mmseg registry as a config file would (ConfigDict)."""
     import mmseg_pseudoseg  # noqa: F401
+    from mmengine.config import ConfigDict
+
     from mmseg.registry import MODELS
-    return MODELS.build(copy.deepcopy(cfg))
+    return MODELS.build(ConfigDict(copy.deepcopy(cfg)))

@@ -1,0 +1,469 @@
+"""PseudoSeg segmentor (SPEC §1-4) on tiny real mmseg models and preprocessed
+multi-branch batches (docs/batch_format.md)."""
+import copy
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapper
+
+from model_factory import (NUM_CLASSES, as_encoder_decoder, build,
+                           deeplabv3plus_head, deeplabv3plus_r18, fcn_aux_head,
+                           make_semi_batch, resnet_v1c, sgc_head)
+from mmseg_pseudoseg.models import downsample_valid
+
+SUP_KEYS = {'sup.decode.loss_ce', 'sup.decode.acc_seg', 'sup.aux.loss_ce',
+            'sup.aux.acc_seg'}
+SGC_KEYS = {'sgc.loss_sa', 'sgc.acc_sa', 'cls.loss_cls', 'cls.acc'}
+UNSUP_KEYS = {'unsup.loss_u', 'unsup.pseudo_conf', 'unsup.valid_ratio',
+              'unsup.confident_ratio', 'unsup.weight'}
+ALL_KEYS = SUP_KEYS | SGC_KEYS | UNSUP_KEYS
+
+
+def make_model(seed=0, **kwargs):
+    torch.manual_seed(seed)
+    model = build(deeplabv3plus_r18(**kwargs))
+    model.train()
+    return model
+
+
+def total_loss(losses):
+    return sum(v for k, v in losses.items() if 'loss' in k)
+
+
+def check_finite_losses(losses, expected_keys):
+    assert set(losses) == expected_keys
+    for key, value in losses.items():
+        assert torch.is_tensor(value) and value.numel() == 1, key
+        assert torch.isfinite(value), key
+    for key in expected_keys:
+        if 'loss' not in key:
+            assert not losses[key].requires_grad, key
+
+
+# ------------------------------------------------------------ one iteration
+
+VARIANTS = [
+    dict(),  # defaults: fusion, soft, rms, released background, hypercolumn
+    dict(pseudo_labeler=dict(type='CalibratedFusion', source='decoder', hard=True,
+                             norm='none')),
+    dict(pseudo_labeler=dict(type='CalibratedFusion', source='sgc',
+                             norm='pixel_l2', threshold=0.3)),
+    dict(pseudo_labeler=dict(type='CalibratedFusion', gamma=0.3, temperature=0.7,
+                             hard=True, norm='pixel_l2', threshold=0.5),
+         sgc=sgc_head(background='paper', hypercolumn_in_index=(3, )),
+         semi_train_cfg=dict(weak_mode='eval', valid_downsample='any',
+                             unsup_weight=0.5)),
+]
+
+
+@pytest.mark.parametrize('variant', range(len(VARIANTS)))
+def test_one_iteration_deeplabv3plus_r18(variant):
+    model = make_model(**VARIANTS[variant])
+    inputs, samples = make_semi_batch()
+    losses = model.loss(inputs, samples)
+    check_finite_losses(losses, ALL_KEYS)
+    total_loss(losses).backward()
+    for name, param in model.named_parameters():
+        assert param.grad is not None, f'{name} got no gradient'
+        assert torch.isfinite(param.grad).all(), name
+
+
+def test_one_iteration_deeplabv3plus_r50():
+    cfg = deeplabv3plus_r18()
+    cfg['backbone'] = resnet_v1c(depth=50, base_channels=8, stem_channels=8)
+    cfg['decode_head'] = deeplabv3plus_head(in_channels=256, c1_in_channels=32)
+    cfg['auxiliary_head'] = fcn_aux_head(in_channels=128)
+    cfg['sgc_head'] = sgc_head(in_channels=(32, 64, 128, 256))
+    torch.manual_seed(0)
+    model = build(cfg)
+    model.train()
+    inputs, samples = make_semi_batch()
+    losses = model.loss(inputs, samples)
+    check_finite_losses(losses, ALL_KEYS)
+    total_loss(losses).backward()
+
+
+def test_three_backbone_passes_and_no_graph_in_weak_pass():
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    calls = []
+
+    def hook(module, args, output):
+        which = [k for k, v in inputs.items() if args[0] is v]
+        calls.append((which[0], torch.is_grad_enabled(), module.training,
+                      output[-1].requires_grad))
+
+    model.backbone.register_forward_hook(hook)
+    model.keep_pseudo_labels = True
+    model.loss(inputs, samples)
+    assert sorted(c[0] for c in calls) == ['strong', 'sup', 'weak']
+    by_branch = {c[0]: c[1:] for c in calls}
+    assert by_branch['weak'] == (False, True, False)  # no autograd, BN in train
+    assert by_branch['strong'] == (True, True, True)
+    assert by_branch['sup'] == (True, True, True)
+    for key in ('decoder_probs', 'sgc_probs', 'pseudo_label', 'strong_logits'):
+        assert not model.last_pseudo_labels[key].requires_grad
+
+
+def test_weak_mode_eval_puts_weak_pass_in_eval_and_restores():
+    model = make_model(semi_train_cfg=dict(weak_mode='eval'))
+    inputs, samples = make_semi_batch()
+    modes = {}
+
+    def hook(module, args, output):
+        branch = [k for k, v in inputs.items() if args[0] is v][0]
+        modes[branch] = (module.training, model.decode_head.training)
+
+    model.backbone.register_forward_hook(hook)
+    model.loss(inputs, samples)
+    assert modes == {'weak': (False, False), 'sup': (True, True),
+                     'strong': (True, True)}
+    assert model.backbone.training and model.decode_head.training
+
+
+# --------------------------------------------------------- gradient isolation
+
+
+def grads_of(loss, model):
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss, [p for _, p in named], retain_graph=True,
+                                allow_unused=True)
+    return {n for (n, _), g in zip(named, grads) if g is not None and g.abs().sum() > 0}
+
+
+def test_gradient_isolation():
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    losses = model.loss(inputs, samples)
+    sgc_attention = {'sgc_head.key.weight', 'sgc_head.query.weight',
+                     'sgc_head.out_conv.weight', 'sgc_head.out_bias'}
+    classifier = {'sgc_head.classifier.weight', 'sgc_head.classifier.bias'}
+
+    assert grads_of(losses['sgc.loss_sa'], model) == sgc_attention
+
+    from_u = grads_of(losses['unsup.loss_u'], model)
+    assert from_u and not any(n.startswith('sgc_head.') for n in from_u)
+    assert any(n.startswith('backbone.') for n in from_u)
+    assert any(n.startswith('decode_head.') for n in from_u)
+
+    from_x = grads_of(losses['cls.loss_cls'], model)
+    assert classifier <= from_x
+    assert any(n.startswith('backbone.') for n in from_x)
+    assert not from_x & sgc_attention
+    assert not any(n.startswith(('decode_head.', 'auxiliary_head.')) for n in from_x)
+
+    from_s = grads_of(losses['sup.decode.loss_ce'], model)
+    assert not any(n.startswith('sgc_head.') for n in from_s)
+
+
+# ------------------------------------------------- test-time path, checkpoint
+
+
+def test_predict_equals_encoder_decoder_and_checkpoint_loads_strict(tmp_path):
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    total_loss(model.loss(inputs, samples)).backward()  # non-trivial BN stats
+    state = {k: v for k, v in model.state_dict().items()
+             if not k.startswith('sgc_head.')}
+    path = tmp_path / 'pseudoseg_stripped.pth'
+    torch.save({'state_dict': state}, path)
+    loaded = torch.load(path, weights_only=True)['state_dict']
+    stock = build(as_encoder_decoder(deeplabv3plus_r18()))
+    stock.load_state_dict(loaded, strict=True)
+    model.eval()
+    stock.eval()
+    test_inputs, test_samples = make_semi_batch(branches=('sup', ), seed=5)
+    x = test_inputs['sup']
+    with torch.no_grad():
+        ours = model.predict(x, copy.deepcopy(test_samples['sup']))
+        theirs = stock.predict(x, copy.deepcopy(test_samples['sup']))
+        assert torch.equal(model._forward(x), stock._forward(x))
+        assert torch.equal(model.encode_decode(x, [s.metainfo for s in
+                                                   test_samples['sup']]),
+                           stock.encode_decode(x, [s.metainfo for s in
+                                                   test_samples['sup']]))
+    for a, b in zip(ours, theirs):
+        assert torch.equal(a.seg_logits.data, b.seg_logits.data)
+        assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+    # every extra parameter/buffer lives under sgc_head.
+    extra = set(model.state_dict()) - set(stock.state_dict())
+    assert extra and all(k.startswith('sgc_head.') for k in extra)
+
+
+def test_supervised_mode_trains_exactly_like_encoder_decoder():
+    torch.manual_seed(0)
+    stock = build(as_encoder_decoder(deeplabv3plus_r18()))
+    ours = build(deeplabv3plus_r18())
+    missing = ours.load_state_dict(stock.state_dict(), strict=False)
+    assert all(k.startswith('sgc_head.') for k in missing.missing_keys)
+    assert not missing.unexpected_keys
+    wrappers = [OptimWrapper(torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9,
+                                             weight_decay=1e-4)) for m in (stock, ours)]
+    for step in range(2):
+        results = []
+        for model, wrapper in zip((stock, ours), wrappers):
+            model.train()
+            inputs, samples = make_semi_batch(branches=('sup', ), seed=step)
+            torch.manual_seed(100 + step)  # same dropout masks
+            results.append(model.train_step(
+                dict(inputs=inputs['sup'], data_samples=samples['sup']), wrapper))
+        assert results[0].keys() == results[1].keys()
+        for key in results[0]:
+            assert torch.equal(results[0][key], results[1][key]), key
+    ours_params = dict(ours.named_parameters())
+    for name, param in stock.named_parameters():
+        assert torch.equal(param, ours_params[name]), name
+    ours_buffers = dict(ours.named_buffers())
+    for name, buf in stock.named_buffers():
+        assert torch.equal(buf, ours_buffers[name]), name
+
+
+# ------------------------------------------------ other heads and backbones
+
+
+def test_psp_head_and_three_stage_resnet():
+    cfg = deeplabv3plus_r18(with_aux=False)
+    cfg['backbone'] = resnet_v1c(out_indices=(1, 2, 3))
+    cfg['decode_head'] = dict(
+        type='PSPHead', in_channels=64, in_index=2, channels=16,
+        pool_scales=(1, 2, 4), dropout_ratio=0.1, num_classes=NUM_CLASSES,
+        norm_cfg=dict(type='BN', requires_grad=True), align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', avg_non_ignore=True))
+    cfg['sgc_head'] = sgc_head(in_channels=(16, 32, 64))  # hypercolumn -> (1, 2)
+    torch.manual_seed(0)
+    model = build(cfg)
+    assert model.sgc_head.hypercolumn_in_index == (1, 2)
+    model.train()
+    model.keep_pseudo_labels = True
+    inputs, samples = make_semi_batch()
+    losses = model.loss(inputs, samples)
+    check_finite_losses(losses, ALL_KEYS - {'sup.aux.loss_ce', 'sup.aux.acc_seg'})
+    total_loss(losses).backward()
+    # PSP logits are at stride 16: L_u works at that resolution
+    assert model.last_pseudo_labels['pseudo_label'].shape == (2, NUM_CLASSES, 4, 4)
+
+
+def test_mobilenet_v2_with_stage_indices_and_fcn_head():
+    cfg = deeplabv3plus_r18(with_aux=False)
+    cfg['backbone'] = dict(type='MobileNetV2', widen_factor=0.5,
+                           strides=(1, 2, 2, 2, 1, 1, 1),
+                           dilations=(1, 1, 1, 1, 1, 2, 2), out_indices=(1, 2, 4, 6))
+    cfg['decode_head'] = dict(
+        type='FCNHead', in_channels=160, in_index=3, channels=16, num_convs=1,
+        concat_input=False, dropout_ratio=0.1, num_classes=NUM_CLASSES,
+        norm_cfg=dict(type='BN', requires_grad=True), align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', avg_non_ignore=True))
+    # stage 1 (stride 8) and 3 (stride 16) in the hypercolumn, CAM on stage 2
+    cfg['sgc_head'] = sgc_head(in_channels=(16, 16, 48, 160), cam_in_index=2,
+                               hypercolumn_in_index=(1, 3))
+    torch.manual_seed(0)
+    model = build(cfg)
+    model.train()
+    inputs, samples = make_semi_batch()
+    losses = model.loss(inputs, samples)
+    check_finite_losses(losses, ALL_KEYS - {'sup.aux.loss_ce', 'sup.aux.acc_seg'})
+    total_loss(losses).backward()
+    assert model.sgc_head.classifier.weight.grad is not None
+
+
+def test_sgc_reads_backbone_outputs_not_the_neck():
+    cfg = deeplabv3plus_r18(with_aux=False)
+    cfg['neck'] = dict(type='FPN', in_channels=[8, 16, 32, 64], out_channels=16,
+                       num_outs=4)
+    cfg['decode_head'] = dict(
+        type='FCNHead', in_channels=16, in_index=0, channels=8, num_convs=1,
+        concat_input=False, num_classes=NUM_CLASSES,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        loss_decode=dict(type='CrossEntropyLoss', avg_non_ignore=True))
+    torch.manual_seed(0)
+    model = build(cfg)  # sgc_head in_channels = backbone's (8, 16, 32, 64)
+    model.train()
+    inputs, samples = make_semi_batch()
+    losses = model.loss(inputs, samples)
+    check_finite_losses(losses, ALL_KEYS - {'sup.aux.loss_ce', 'sup.aux.acc_seg'})
+
+
+# ------------------------------------------------------------- L_u details
+
+
+@pytest.mark.parametrize('threshold,mode', [(0.0, 'nearest'), (0.4, 'nearest'),
+                                            (0.0, 'any')])
+def test_unsup_loss_over_valid_pixels(threshold, mode):
+    model = make_model(
+        pseudo_labeler=dict(type='CalibratedFusion', threshold=threshold),
+        semi_train_cfg=dict(valid_downsample=mode))
+    model.keep_pseudo_labels = True
+    inputs, samples = make_semi_batch(branches=('weak', 'strong'))
+    losses = model.loss(inputs, samples)
+    assert 'sup.decode.loss_ce' not in losses and 'cls.loss_cls' not in losses
+    stash = model.last_pseudo_labels
+    vmap = torch.stack([s.gt_sem_seg.data[0] for s in samples['strong']]) == 0
+    valid = downsample_valid(vmap, (16, 16), mode)
+    assert torch.equal(stash['valid_mask'], valid)
+    assert valid.float().mean() < 1  # padding and CutOut removed some pixels
+    keep = valid & (stash['confidence'] >= threshold)
+    assert torch.equal(stash['loss_mask'], keep)
+    if threshold > 0:
+        assert keep.sum() < valid.sum()
+    logp = torch.log_softmax(stash['strong_logits'], dim=1)
+    per_pixel = -(stash['pseudo_label'] * logp).sum(1)
+    expected = (per_pixel * keep).sum() / valid.sum()
+    torch.testing.assert_close(losses['unsup.loss_u'].detach(), expected)
+    torch.testing.assert_close(losses['unsup.valid_ratio'], valid.float().mean())
+    assert stash['weak_samples'] is samples['weak']
+
+
+def test_unsup_weight_scales_l_u():
+    model = make_model()
+    inputs, samples = make_semi_batch(branches=('weak', 'strong'))
+    torch.manual_seed(3)
+    full = model.loss(inputs, samples)['unsup.loss_u']
+    model.unsup_weight = 0.25
+    torch.manual_seed(3)
+    quarter = model.loss(inputs, samples)
+    torch.testing.assert_close(quarter['unsup.loss_u'], 0.25 * full)
+    assert float(quarter['unsup.weight']) == 0.25
+
+
+def test_stash_only_when_asked():
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    model.loss(inputs, samples)
+    assert model.last_pseudo_labels is None
+    model.keep_pseudo_labels = True
+    model.loss(inputs, samples)
+    stash = model.last_pseudo_labels
+    for key in ('decoder_probs', 'sgc_probs', 'pseudo_label', 'strong_logits'):
+        assert stash[key].shape == (2, NUM_CLASSES, 16, 16), key
+    assert stash['valid_mask'].shape == (2, 16, 16)
+    assert stash['valid_mask'].dtype == torch.bool
+    torch.testing.assert_close(stash['pseudo_label'].sum(1), torch.ones(2, 16, 16))
+
+
+def test_non_finite_weak_logits_raise_with_context():
+    MessageHub.get_instance('test_pseudoseg_nan').update_info('iter', 42)
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    inputs['weak'][1, :, 5, 5] = float('nan')
+    with pytest.raises(RuntimeError) as err:
+        model.loss(inputs, samples)
+    msg = str(err.value)
+    assert 'iteration 42' in msg and "branch 'weak'" in msg
+    assert 'decoder logits' in msg and 'weak_001.jpg' in msg
+
+
+# --------------------------------------------------------- image-level mode
+
+
+def test_image_level_mode_uses_given_labels_and_trains_classifier_on_strong():
+    model = make_model(semi_train_cfg=dict(use_image_labels=True))
+    inputs, samples = make_semi_batch(branches=('weak', 'strong'), image_labels=True)
+    seen = []
+    model.sgc_head.register_forward_pre_hook(lambda m, args: seen.append(args[1]))
+    losses = model.loss(inputs, samples)
+    assert {'cls.loss_cls', 'cls.acc', 'unsup.loss_u'} <= set(losses)
+    given = torch.stack([s.gt_image_labels for s in samples['strong']])
+    assert len(seen) == 1 and torch.equal(seen[0], given)
+    grads = grads_of(losses['cls.loss_cls'], model)
+    assert 'sgc_head.classifier.weight' in grads
+    assert any(n.startswith('backbone.') for n in grads)
+
+    # without image-level mode: weak CAM classes are classifier predictions >= 0.5
+    model = make_model()
+    seen.clear()
+    model.sgc_head.register_forward_pre_hook(lambda m, args: seen.append(args[1]))
+    losses = model.loss(inputs, samples)
+    assert not any(k.startswith('cls.') for k in losses)
+    feats = None
+    assert len(seen) == 1 and set(seen[0].unique().tolist()) <= {0.0, 1.0}
+    del feats
+
+
+def test_image_level_mode_errors_name_the_image():
+    model = make_model(semi_train_cfg=dict(use_image_labels=True))
+    inputs, samples = make_semi_batch(image_labels=True)
+    del samples['strong'][1].gt_image_labels
+    with pytest.raises(ValueError, match='strong_001.jpg has no gt_image_labels'):
+        model.loss(inputs, samples)
+    inputs, samples = make_semi_batch(image_labels=True)
+    samples['strong'][0].gt_image_labels = torch.zeros(NUM_CLASSES)
+    with pytest.raises(ValueError, match=r'strong_000.jpg has shape \(5,\); expected '
+                                         r'\(4,\) = num_classes 5'):
+        model.loss(inputs, samples)
+
+
+# --------------------------------------------------------------- bad input
+
+
+def test_class_count_mismatch_at_build():
+    with pytest.raises(ValueError, match='sgc_head.num_classes=4 but '
+                                         'decode_head.num_classes=5'):
+        build(deeplabv3plus_r18(sgc=sgc_head(num_classes=4)))
+    with pytest.raises(ValueError, match='pseudo_labeler.num_classes=3 but '
+                                         'decode_head.num_classes=5'):
+        build(deeplabv3plus_r18(pseudo_labeler=dict(type='CalibratedFusion',
+                                                     num_classes=3)))
+    assert build(deeplabv3plus_r18()).sgc_head.num_classes == NUM_CLASSES
+
+
+def test_stage_index_errors():
+    with pytest.raises(ValueError, match='sgc_head.hypercolumn_in_index=4 is out of '
+                                         'range: the backbone gives 4 stages'):
+        build(deeplabv3plus_r18(sgc=sgc_head(hypercolumn_in_index=(3, 4))))
+    with pytest.raises(ValueError, match='sgc_head.cam_in_index=6'):
+        build(deeplabv3plus_r18(sgc=sgc_head(cam_in_index=6)))
+    # in_channels lists 4 stages but the backbone gives 3
+    cfg = deeplabv3plus_r18(with_aux=False)
+    cfg['backbone'] = resnet_v1c(out_indices=(1, 2, 3))
+    cfg['decode_head'] = deeplabv3plus_head(in_channels=64, c1_in_channels=16,
+                                            in_index=2)
+    cfg['decode_head']['in_index'] = 2
+    model = build(cfg)
+    inputs, samples = make_semi_batch()
+    with pytest.raises(ValueError, match=r'lists 4 stages .* the backbone gives 3'):
+        model.loss(inputs, samples)
+
+
+def test_config_errors():
+    with pytest.raises(ValueError, match="Unknown semi_train_cfg keys \\['lambda_u'\\]"):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(lambda_u=1.0)))
+    with pytest.raises(ValueError, match='weak_mode'):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(weak_mode='test')))
+    cfg = deeplabv3plus_r18()
+    cfg['sgc_head'] = None
+    with pytest.raises(ValueError, match="no sgc_head is configured"):
+        build(cfg)
+    cfg['pseudo_labeler'] = dict(type='CalibratedFusion', source='decoder')
+    model = build(cfg)  # decoder-only PseudoSeg without SGC works
+    model.train()
+    inputs, samples = make_semi_batch()
+    losses = model.loss(inputs, samples)
+    assert set(losses) == SUP_KEYS | UNSUP_KEYS
+
+
+def test_bad_batches():
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    with pytest.raises(KeyError, match='come together'):
+        model.loss({k: inputs[k] for k in ('sup', 'weak')},
+                   {k: samples[k] for k in ('sup', 'weak')})
+    with pytest.raises(KeyError, match='Unknown branches'):
+        model.loss(dict(inputs, extra=inputs['sup']),
+                   dict(samples, extra=samples['sup']))
+    bad = copy.deepcopy(samples)
+    bad['strong'][1].gt_sem_seg.data[0, 3, 3] = 7
+    with pytest.raises(ValueError, match='other values in strong_001.jpg'):
+        model.loss(inputs, bad)
+    bad = copy.deepcopy(samples)
+    del bad['strong'][0].gt_sem_seg
+    with pytest.raises(ValueError, match="'strong': no gt_sem_seg validity map .* "
+                                         'for strong_000.jpg'):
+        model.loss(inputs, bad)
+    bad = copy.deepcopy(samples)
+    del bad['sup'][1].gt_sem_seg
+    with pytest.raises(ValueError, match="'sup': no gt_sem_seg label map for "
+                                         'sup_001.jpg'):
+        model.loss(inputs, bad)
+    with pytest.raises(ValueError, match="Branch 'weak': 2 images but 1 data"):
+        model.loss(inputs, dict(samples, weak=samples['weak'][:1]))
