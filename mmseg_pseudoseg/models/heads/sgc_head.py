@@ -251,16 +251,20 @@ class SGCHead(BaseModule):
         """L_sa: CE of the upsampled SGC logits vs the label map (SPEC §1).
 
         ``gt_sem_seg``: ``(N, H, W)`` or ``(N, 1, H, W)`` long, ``ignore_index``
-        ignored. Returns ``{'loss_sa': ..., 'acc_sa': ...}`` (acc in %).
+        ignored. Returns ``{'loss_sa': ..., 'acc_sa': ...}``; ``acc_sa`` (%) is the
+        pixel accuracy of the SGC's argmax taken at its own resolution and
+        nearest-upsampled (a cheap monitor, not the loss's resolution).
         """
         if gt_sem_seg.dim() == 4:
             gt_sem_seg = gt_sem_seg[:, 0]
         logits = F.interpolate(sgc_logits, size=gt_sem_seg.shape[-2:],
                                mode='bilinear', align_corners=self.align_corners)
         loss = self.loss_sa_fn(logits, gt_sem_seg, ignore_index=ignore_index)
-        with torch.no_grad():
+        with torch.no_grad():  # cheap: argmax at SGC resolution, nearest-upsampled
+            pred = F.interpolate(sgc_logits.argmax(dim=1, keepdim=True).float(),
+                                 size=gt_sem_seg.shape[-2:], mode='nearest')[:, 0]
             valid = gt_sem_seg != ignore_index
-            correct = (logits.argmax(dim=1) == gt_sem_seg) & valid
+            correct = (pred.long() == gt_sem_seg) & valid
             acc = correct.sum() * 100.0 / valid.sum().clamp_min(1)
         return {self.loss_sa_fn.loss_name: loss, 'acc_sa': acc}
 
