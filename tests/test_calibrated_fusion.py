@@ -163,8 +163,8 @@ def test_module_sources_follow_released_code():
     out = CalibratedFusion(source='sgc', temperature=0.7)(t32(p), t32(m))
     np.testing.assert_allclose(out['pseudo_label'].numpy(),
                                np_sharpen(np_softmax(m), 0.7), atol=2e-5)
-    out = CalibratedFusion(gamma=0.3, temperature=0.7, norm='pixel_l2')(t32(p),
-                                                                       t32(m))
+    fusion = CalibratedFusion(gamma=0.3, temperature=0.7, norm='pixel_l2')
+    out = fusion(t32(p), t32(m))
     np.testing.assert_allclose(out['pseudo_label'].numpy(),
                                np_fusion(p, m, 0.3, 0.7, 'pixel_l2'), atol=2e-5)
     np.testing.assert_allclose(out['decoder_probs'].numpy(), np_softmax(p),

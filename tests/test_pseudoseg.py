@@ -375,9 +375,7 @@ def test_image_level_mode_uses_given_labels_and_trains_classifier_on_strong():
     model.sgc_head.register_forward_pre_hook(lambda m, args: seen.append(args[1]))
     losses = model.loss(inputs, samples)
     assert not any(k.startswith('cls.') for k in losses)
-    feats = None
     assert len(seen) == 1 and set(seen[0].unique().tolist()) <= {0.0, 1.0}
-    del feats
 
 
 def test_image_level_mode_errors_name_the_image():
@@ -402,8 +400,8 @@ def test_class_count_mismatch_at_build():
         build(deeplabv3plus_r18(sgc=sgc_head(num_classes=4)))
     with pytest.raises(ValueError, match='pseudo_labeler.num_classes=3 but '
                                          'decode_head.num_classes=5'):
-        build(deeplabv3plus_r18(pseudo_labeler=dict(type='CalibratedFusion',
-                                                     num_classes=3)))
+        build(deeplabv3plus_r18(
+            pseudo_labeler=dict(type='CalibratedFusion', num_classes=3)))
     assert build(deeplabv3plus_r18()).sgc_head.num_classes == NUM_CLASSES
 
 
@@ -418,7 +416,6 @@ def test_stage_index_errors():
     cfg['backbone'] = resnet_v1c(out_indices=(1, 2, 3))
     cfg['decode_head'] = deeplabv3plus_head(in_channels=64, c1_in_channels=16,
                                             in_index=2)
-    cfg['decode_head']['in_index'] = 2
     model = build(cfg)
     inputs, samples = make_semi_batch()
     with pytest.raises(ValueError, match=r'lists 4 stages .* the backbone gives 3'):
@@ -467,3 +464,14 @@ def test_bad_batches():
         model.loss(inputs, bad)
     with pytest.raises(ValueError, match="Branch 'weak': 2 images but 1 data"):
         model.loss(inputs, dict(samples, weak=samples['weak'][:1]))
+
+
+def test_sup_only_batch_and_label_values_beyond_num_classes():
+    model = make_model()
+    inputs, samples = make_semi_batch(branches=('sup', ))
+    losses = model.loss(inputs, samples)
+    check_finite_losses(losses, SUP_KEYS | SGC_KEYS)
+    samples['sup'][0].gt_sem_seg.data[0, 10, 10] = NUM_CLASSES + 2
+    with pytest.raises(ValueError, match=r'Label values \[7\] outside \[0, 5\) .* in '
+                                         'sup_000.jpg'):
+        model.loss(inputs, samples)

@@ -7,7 +7,7 @@ SPEC §1 (objective ``L = L_s + λ_u·L_u + L_x + L_sa``), §2-§4 through
 """
 import copy
 from contextlib import contextmanager
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -228,6 +228,20 @@ class PseudoSeg(EncoderDecoder):
                              f'{", ".join(missing)}')
         return torch.stack([s.gt_sem_seg.data for s in samples])
 
+    def _check_label_values(self, gt: Tensor, samples: SampleList) -> None:
+        """Labels must be in ``[0, num_classes)`` or the ignore index (one sync);
+        a dataset with more classes than the model fails here, naming the image."""
+        ignore = self.decode_head.ignore_index
+        bad = ((gt < 0) | (gt >= self.num_classes)) & (gt != ignore)
+        if bool(bad.any()):
+            rows = bad.flatten(1).any(dim=1).nonzero()[:, 0].tolist()
+            values = sorted(set(gt[bad].unique().tolist()))
+            raise ValueError(
+                f'Label values {values} outside [0, {self.num_classes}) (decode_head.'
+                f'num_classes={self.num_classes}, ignore {ignore}) in '
+                f'{", ".join(sample_name(samples[i], i) for i in rows)}; does the '
+                'dataset have more classes than the model?')
+
     def _strong_validity(self, samples: SampleList, shape) -> Tensor:
         """``(Nu, H, W)`` bool from the strong validity maps (0 valid, 255 not)."""
         vmap = self._stack_seg(samples, 'strong')[:, 0]
@@ -274,6 +288,7 @@ class PseudoSeg(EncoderDecoder):
                   cls_logits: List[Tensor], cls_labels: List[Tensor]) -> dict:
         """L_s (+aux) on the labelled crops, plus L_sa and L_x inputs."""
         gt = self._stack_seg(samples, 'sup')  # (Ns, 1, H, W)
+        self._check_label_values(gt, samples)
         stages, feats = self._features(inputs)
         losses = add_prefix(self._decode_head_forward_train(feats, samples), 'sup')
         if self.with_auxiliary_head:
