@@ -17,9 +17,10 @@ Any of ``brightness``, ``contrast``, ``saturation``, ``hue``, ``prob``,
 ``adjust_*`` definitions used by the released code.
 
 Implementation: uint8 BGR in and out, vectorised with OpenCV look-up tables
-(brightness, contrast) and one uint8 HSV round trip (``COLOR_BGR2HSV_FULL``, hue on
-256 levels) per saturation/hue op, shared when the two are adjacent in the order
-(exactly equivalent there, since HSV->BGR output needs no clipping). Values are
+(brightness, contrast) and one uint8 HSV round trip (OpenCV's 8-bit HSV, hue on 180
+levels of 2 degrees, as in ``PhotoMetricDistortion``) per saturation/hue op, shared
+when the two are adjacent in the order (exactly equivalent there, since HSV->BGR
+output needs no clipping). Values are
 rounded to uint8 after each op, like mmseg's ``PhotoMetricDistortion``. All random
 draws use numpy's global generator (mmengine seeds it per worker).
 """
@@ -67,13 +68,14 @@ def adjust_saturation_hue(img: np.ndarray, saturation: float = 1.0,
 
     Saturation is applied before hue; the two commute. uint8 BGR (H,W,3).
     """
-    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV_FULL)
-    hue_table = (np.arange(256) + int(np.rint(hue * 256))) % 256
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)  # H in [0, 180)
+    hue_table = np.arange(256)
+    hue_table[:180] = (hue_table[:180] + int(np.rint(hue * 180))) % 180
     sat_table = _lut(_RAMP * saturation)
     table = np.stack([hue_table.astype(np.uint8), sat_table,
                       np.arange(256, dtype=np.uint8)], axis=-1)
     hsv = cv2.LUT(hsv, table.reshape(256, 1, 3))
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
 
 
 def to_grayscale(img: np.ndarray) -> np.ndarray:
@@ -83,7 +85,10 @@ def to_grayscale(img: np.ndarray) -> np.ndarray:
 
 @TRANSFORMS.register_module()
 class StrongColorJitter(BaseTransform):
-    """Colour jitter of the strong view (SPEC §5). Modifies ``results['img']`` only.
+    """Colour jitter of the strong view (SPEC §5).
+
+    Modifies ``results['img']``; records the drawn parameters (see
+    :meth:`get_params`) in ``results['jitter_params']``.
 
     Args:
         preset (str): ``'released'`` (default) or ``'simclr'``.
@@ -191,6 +196,7 @@ class StrongColorJitter(BaseTransform):
                              f'{results.get("img_path", "<unknown image>")}')
         params = self.get_params()
         results['img'] = self.apply(np.ascontiguousarray(img), params)
+        results['jitter_params'] = params
         return results
 
     def __repr__(self) -> str:
