@@ -475,3 +475,61 @@ def test_sup_only_batch_and_label_values_beyond_num_classes():
     with pytest.raises(ValueError, match=r'Label values \[7\] outside \[0, 5\) .* in '
                                          'sup_000.jpg'):
         model.loss(inputs, samples)
+
+
+# ------------------------------------------------------------ EMA teacher
+
+
+def test_ema_teacher_option():
+    student = make_model()
+    ema0 = make_model(semi_train_cfg=dict(teacher='ema', ema_momentum=0.0))
+    inputs, samples = make_semi_batch()
+    for model in (student, ema0):
+        model.keep_pseudo_labels = True
+        torch.manual_seed(7)
+        model.loss(inputs, samples)
+    # momentum 0: the teacher is the current student
+    torch.testing.assert_close(ema0.last_pseudo_labels['pseudo_label'],
+                               student.last_pseudo_labels['pseudo_label'])
+
+    frozen = make_model(semi_train_cfg=dict(teacher='ema', ema_momentum=1.0))
+    initial = {k: v.clone() for k, v in frozen.state_dict().items()}
+    wrapper = OptimWrapper(torch.optim.SGD(frozen.parameters(), lr=0.5))
+    frozen.train_step(dict(inputs=inputs, data_samples=samples), wrapper)
+    teacher = frozen.ema_teacher.modules
+    assert teacher is not None
+    assert not any(p.requires_grad or p.grad is not None
+                   for p in teacher.parameters())
+    for name, param in teacher.named_parameters():  # momentum 1: never moves
+        assert torch.equal(param, initial[name]), name
+    assert not torch.equal(frozen.backbone.stem[0].weight,  # the student moved
+                           initial['backbone.stem.0.weight'])
+    # the teacher is not in the checkpoint; loading weights restarts it
+    assert set(frozen.state_dict()) == set(initial)
+    frozen.load_state_dict(initial)
+    assert frozen.ema_teacher.modules is None
+
+    with pytest.raises(ValueError, match='ema_momentum'):
+        build(deeplabv3plus_r18(
+            semi_train_cfg=dict(teacher='ema', ema_momentum=1.5)))
+    with pytest.raises(ValueError, match='teacher'):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(teacher='mean')))
+
+
+def test_ema_teacher_average():
+    from mmseg_pseudoseg.models.segmentors.ema_teacher import EMATeacher
+    torch.manual_seed(0)
+    student = dict(conv=torch.nn.Conv2d(2, 3, 1), bn=torch.nn.BatchNorm2d(3))
+    ema = EMATeacher(momentum=0.75)
+    first = {k: v.clone() for k, v in torch.nn.ModuleDict(student).state_dict().items()}
+    ema.update(student)
+    with torch.no_grad():
+        student['conv'].weight.add_(1.0)
+        student['bn'].running_mean.fill_(3.0)
+    student['bn'].eval()
+    teacher = ema.update(student)
+    torch.testing.assert_close(teacher['conv'].weight,
+                               0.75 * first['conv.weight'] +
+                               0.25 * student['conv'].weight.detach())
+    torch.testing.assert_close(teacher['bn'].running_mean, torch.full((3, ), 3.0))
+    assert not teacher['bn'].training and teacher['conv'].training

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Dict, List, Optional
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -20,6 +21,7 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig, SampleList,
 from ..pseudo_labels.consistency_loss import (VALID_DOWNSAMPLE, downsample_valid,
                                               padding_valid_mask,
                                               soft_cross_entropy)
+from .ema_teacher import EMATeacher
 
 BRANCHES = ('sup', 'weak', 'strong')
 DEFAULT_SEMI_TRAIN_CFG = dict(
@@ -27,6 +29,8 @@ DEFAULT_SEMI_TRAIN_CFG = dict(
     use_image_labels=False,    # image-level mode (gt_image_labels on strong samples)
     weak_mode='train',         # BN/dropout of the weak pass: 'train' | 'eval'
     valid_downsample='nearest',  # validity map → logit resolution: 'nearest' | 'any'
+    teacher='student',         # weak pass by the current model, or 'ema' (option)
+    ema_momentum=0.999,        # EMA teacher momentum (teacher='ema' only)
 )
 
 
@@ -127,6 +131,13 @@ class PseudoSeg(EncoderDecoder):
         self.use_image_labels = bool(cfg['use_image_labels'])
         self.weak_mode = cfg['weak_mode']
         self.valid_downsample = cfg['valid_downsample']
+        if cfg['teacher'] not in ('student', 'ema'):
+            raise ValueError("semi_train_cfg.teacher must be 'student' or 'ema', got "
+                             f"{cfg['teacher']!r}")
+        self.ema_teacher = (EMATeacher(cfg['ema_momentum'])
+                            if cfg['teacher'] == 'ema' else None)
+        if self.ema_teacher is not None:  # loaded weights restart the average
+            self.register_load_state_dict_post_hook(self._reset_teacher)
 
         if sgc_head is not None:
             sgc_head = copy.deepcopy(sgc_head)
@@ -166,6 +177,10 @@ class PseudoSeg(EncoderDecoder):
 
         self.keep_pseudo_labels = False
         self.last_pseudo_labels: Optional[dict] = None
+
+    @staticmethod
+    def _reset_teacher(module, incompatible_keys) -> None:
+        module.ema_teacher.reset()
 
     # ------------------------------------------------------------------ entry
     def loss(self, inputs, data_samples) -> Dict[str, Tensor]:
@@ -308,15 +323,24 @@ class PseudoSeg(EncoderDecoder):
                                  'sgc'))
         return losses
 
+    def _weak_pass_modules(self) -> Dict[str, nn.Module]:
+        """The modules of the weak pass: the student's, or the EMA teacher's."""
+        student = dict(backbone=self.backbone, decode_head=self.decode_head,
+                       neck=self.neck if self.with_neck else None,
+                       sgc_head=self.sgc_head)
+        if self.ema_teacher is None:
+            return student
+        teacher = self.ema_teacher.update(student)
+        return {k: teacher[k] if k in teacher else None for k in student}
+
     @contextmanager
-    def _weak_pass_mode(self):
+    def _weak_pass_mode(self, net: Dict[str, nn.Module]):
         """Backbone/neck/decode head in eval mode for the weak pass if asked."""
         if self.weak_mode == 'train':
             yield
             return
-        modules = [self.backbone, self.decode_head]
-        if self.with_neck:
-            modules.append(self.neck)
+        modules = [net[k] for k in ('backbone', 'neck', 'decode_head')
+                   if net[k] is not None]
         states = [m.training for m in modules]
         for m in modules:
             m.eval()
@@ -331,22 +355,25 @@ class PseudoSeg(EncoderDecoder):
                       strong_valid: Tensor,
                       given_labels: Optional[Tensor]) -> Dict[str, Tensor]:
         """The weak pass: pseudo label from decoder + SGC, no autograd graph."""
-        with self._weak_pass_mode():
-            stages, feats = self._features(weak)
-            decoder_logits = self.decode_head.forward(feats)
+        net = self._weak_pass_modules()
+        with self._weak_pass_mode(net):
+            stages = net['backbone'](weak)
+            feats = net['neck'](stages) if net['neck'] is not None else stages
+            decoder_logits = net['decode_head'].forward(feats)
         sgc_logits = None
-        if self.sgc_head is not None and (self.pseudo_labeler.needs_sgc
-                                          or self.keep_pseudo_labels):
-            stages = self.sgc_head.check_inputs(stages)
+        sgc = net['sgc_head']
+        if sgc is not None and (self.pseudo_labeler.needs_sgc
+                                or self.keep_pseudo_labels):
+            stages = sgc.check_inputs(stages)
             if given_labels is not None:
                 labels = given_labels
             else:
-                labels = (self.sgc_head.classify(stages, dropout=False).sigmoid()
+                labels = (sgc.classify(stages, dropout=False).sigmoid()
                           >= 0.5).float()
-            sgc_logits = self.sgc_head(stages, labels, strong_valid)
+            sgc_logits = sgc(stages, labels, strong_valid)
             sgc_logits = F.interpolate(sgc_logits, size=decoder_logits.shape[-2:],
                                        mode='bilinear',
-                                       align_corners=self.sgc_head.align_corners)
+                                       align_corners=sgc.align_corners)
         return self.pseudo_labeler(
             decoder_logits, sgc_logits, branch='weak',
             image_names=[sample_name(s, i) for i, s in enumerate(weak_samples)])
