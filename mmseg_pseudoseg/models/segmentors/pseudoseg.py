@@ -66,7 +66,10 @@ class PseudoSeg(EncoderDecoder):
             (False), ``weak_mode`` ('train' | 'eval'), ``valid_downsample``
             ('nearest' | 'any', how the strong validity map reaches the decoder
             logit resolution: 'nearest' as the released code, 'any' = a logit
-            pixel is invalid if any input pixel under it is).
+            pixel is invalid if any input pixel under it is), ``teacher``
+            ('student' = pseudo labels from the current model, default; 'ema' =
+            from an exponential moving average of it, not saved in checkpoints,
+            see ``ema_teacher.py``), ``ema_momentum`` (0.999).
 
     ``loss(inputs, data_samples)``:
         - ``inputs`` a Tensor: exactly ``EncoderDecoder.loss`` (supervised).
