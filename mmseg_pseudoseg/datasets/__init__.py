@@ -1,2 +1,7 @@
+from .coco_object_semi import SemiCOCOObjectDataset
 from .samplers import *  # noqa: F401,F403
+from .semi_seg_dataset import SemiSegDataset
 from .transforms import *  # noqa: F401,F403
+from .voc_semi import SemiVOCDataset
+
+__all__ = ['SemiCOCOObjectDataset', 'SemiSegDataset', 'SemiVOCDataset']
