@@ -6,7 +6,6 @@ and that the output format is the one of the field's published lists.
 """
 import hashlib
 import importlib.util
-import json
 import os.path as osp
 import re
 import sys

@@ -7,7 +7,6 @@ source coordinates. Jitter is "undone" by re-applying the recorded jitter parame
 to the weak view; a negative control shows the comparison fails for independently
 augmented views.
 """
-import os.path as osp
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""SemiSegDataPreProcessor (docs/batch_format.md): stock SegDataPreProcessor per branch."""
+"""SemiSegDataPreProcessor (docs/batch_format.md): the stock preprocessor per branch."""
 import copy
 
 import pytest
@@ -21,7 +21,8 @@ def _sample(branch, h, w, seg_value=None, seed=0):
     img = torch.randint(0, 256, (3, h, w), generator=g, dtype=torch.uint8)
     ds = SegDataSample(metainfo=dict(branch=branch, img_path=f'{branch}{seed}.jpg'))
     if seg_value is not None:
-        ds.gt_sem_seg = PixelData(data=torch.full((1, h, w), seg_value, dtype=torch.int64))
+        ds.gt_sem_seg = PixelData(
+            data=torch.full((1, h, w), seg_value, dtype=torch.int64))
     return img, ds
 
 
@@ -54,7 +55,8 @@ def test_training_batch_is_split_per_branch(batch):
     sizes = {'sup': 2, 'weak': 3, 'strong': 3}
     for branch in BRANCHES:
         inputs = out['inputs'][branch]
-        assert inputs.shape == (sizes[branch], 3, 12, 12) and inputs.dtype == torch.float32
+        assert inputs.shape == (sizes[branch], 3, 12, 12)
+        assert inputs.dtype == torch.float32
         keep = [k for k, x in enumerate(batch['inputs'][branch]) if x is not None]
         expected = stock(dict(
             inputs=[batch['inputs'][branch][k] for k in keep],

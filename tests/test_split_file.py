@@ -23,8 +23,8 @@ def test_two_path_format_voc_and_coco(tmp_path):
     voc = _write(tmp_path, 'voc.txt',
                  'JPEGImages/2007_000733.jpg SegmentationClass/2007_000733.png\n'
                  '/JPEGImages/2010_004493.jpg /SegmentationClassAug/2010_004493.png \n')
-    assert read_split_file(voc, image_dir='JPEGImages') == ['2007_000733',
-                                                           '2010_004493']
+    ids = read_split_file(voc, image_dir='JPEGImages')
+    assert ids == ['2007_000733', '2010_004493']
     coco = _write(tmp_path, 'coco.txt',
                   'train2017/000000283213.jpg masks/train2017/000000283213.png\n')
     assert read_split_file(coco, image_dir='') == ['train2017/000000283213']

@@ -86,6 +86,12 @@ def test_with_masks_false_rejects_load_annotations(voc_root):
                        ann_file='ImageSets/Segmentation/trainaug.txt')
 
 
+def test_with_masks_needs_a_mask_folder(voc_root):
+    with pytest.raises(ValueError, match="seg_map_path"):
+        SemiVOCDataset(data_root=voc_root, data_prefix=dict(img_path='JPEGImages'),
+                       ann_file='ImageSets/Segmentation/train.txt')
+
+
 def test_missing_data_root_and_split_file(voc_root, tmp_path):
     missing_root = str(tmp_path / 'no_such_root')
     with pytest.raises(FileNotFoundError, match=re.escape(missing_root)):

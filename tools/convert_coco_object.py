@@ -36,7 +36,7 @@ IGNORE_INDEX = 255
 
 
 def decode_segmentation(segm, height: int, width: int) -> np.ndarray:
-    """Polygon list / uncompressed RLE / RLE -> bool mask ``(H, W)`` (as ``annToMask``)."""
+    """Polygon list / uncompressed RLE / RLE -> bool mask ``(H, W)`` (``annToMask``)."""
     from pycocotools import mask as mask_utils
     if isinstance(segm, list):
         rle = mask_utils.merge(mask_utils.frPyObjects(segm, height, width))

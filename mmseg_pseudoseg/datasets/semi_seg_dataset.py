@@ -101,6 +101,9 @@ class SemiSegDataset(BaseSegDataset):
         data_prefix = dict(kwargs.get('data_prefix', None) or self.DEFAULT_PREFIX)
         if not with_masks:
             data_prefix.pop('seg_map_path', None)
+        elif data_prefix.get('seg_map_path') is None:
+            raise ValueError(f'{type(self).__name__}(ann_file={ann_file!r}): '
+                             "with_masks=True needs data_prefix['seg_map_path'].")
         kwargs['data_prefix'] = data_prefix
         self._image_dir_name = osp.basename(
             str(data_prefix.get('img_path', '')).rstrip('/'))

@@ -46,8 +46,8 @@ class ImageLevelLabels(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         where = results.get('img_path', '<unknown image>')
-        use_mask = self.source == 'mask' or (self.source == 'auto'
-                                              and self.seg_key in results)
+        use_mask = self.source == 'mask' or (
+            self.source == 'auto' and self.seg_key in results)
         if use_mask:
             if self.seg_key not in results:
                 raise KeyError(f'ImageLevelLabels(source="mask"): {where} has no '

@@ -16,12 +16,13 @@ Any of ``brightness``, ``contrast``, ``saturation``, ``hue``, ``prob``,
 ``gray_prob`` and ``order`` overrides the preset. The ops follow TensorFlow's
 ``adjust_*`` definitions used by the released code.
 
-Implementation: uint8 BGR in and out, vectorised with OpenCV look-up tables
-(brightness, contrast) and one uint8 HSV round trip (OpenCV's 8-bit HSV, hue on 180
-levels of 2 degrees, as in ``PhotoMetricDistortion``) per saturation/hue op, shared
-when the two are adjacent in the order (exactly equivalent there, since HSV->BGR
-output needs no clipping). Values are
-rounded to uint8 after each op, like mmseg's ``PhotoMetricDistortion``. All random
+Implementation: uint8 BGR in and out, vectorised with OpenCV: a saturating add for
+brightness, a per-channel look-up table for contrast, and one uint8 HSV round trip
+(OpenCV's 8-bit HSV, hue on 180 levels of 2 degrees, as in
+``PhotoMetricDistortion``) with a look-up table on the S / H channel per
+saturation/hue op, shared when the two are adjacent in the order (exactly
+equivalent there, since HSV->BGR output needs no clipping). Values are rounded to
+uint8 after each op, like mmseg's ``PhotoMetricDistortion``. All random
 draws use numpy's global generator (mmengine seeds it per worker).
 """
 from typing import Dict, Optional, Sequence
@@ -52,12 +53,15 @@ def _lut(values: np.ndarray) -> np.ndarray:
 
 def adjust_brightness(img: np.ndarray, delta: float) -> np.ndarray:
     """``clip(x + delta)`` with ``x``, ``delta`` on the [0, 1] scale. uint8 (H,W,3)."""
-    return cv2.LUT(img, _lut(_RAMP + 255.0 * delta))
+    # integer shift: OpenCV's fast saturating path; within 0.5 of the exact value
+    shift = int(np.rint(255.0 * abs(delta)))
+    scalar = (shift, shift, shift, 0)
+    return cv2.add(img, scalar) if delta >= 0 else cv2.subtract(img, scalar)
 
 
 def adjust_contrast(img: np.ndarray, factor: float) -> np.ndarray:
-    """``clip((x - mean_c)·factor + mean_c)``, ``mean_c`` = channel mean. uint8 (H,W,3)."""
-    means = cv2.mean(img)[:3]
+    """``clip((x - mean_c)·factor + mean_c)``, ``mean_c``: channel mean. uint8 (H,W,3)."""
+    means = [v / (img.shape[0] * img.shape[1]) for v in cv2.sumElems(img)[:3]]
     table = np.stack([_lut((_RAMP - m) * factor + m) for m in means], axis=-1)
     return cv2.LUT(img, table.reshape(256, 1, 3))
 
@@ -69,12 +73,16 @@ def adjust_saturation_hue(img: np.ndarray, saturation: float = 1.0,
     Saturation is applied before hue; the two commute. uint8 BGR (H,W,3).
     """
     hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)  # H in [0, 180)
-    hue_table = np.arange(256)
-    hue_table[:180] = (hue_table[:180] + int(np.rint(hue * 180))) % 180
-    sat_table = _lut(_RAMP * saturation)
-    table = np.stack([hue_table.astype(np.uint8), sat_table,
-                      np.arange(256, dtype=np.uint8)], axis=-1)
-    hsv = cv2.LUT(hsv, table.reshape(256, 1, 3))
+    tables = {}
+    if hue != 0.0:
+        hue_table = np.arange(256)
+        hue_table[:180] = (hue_table[:180] + int(np.rint(hue * 180))) % 180
+        tables[0] = hue_table.astype(np.uint8)
+    if saturation != 1.0:
+        tables[1] = _lut(_RAMP * saturation)
+    for channel, table in tables.items():  # one channel at a time: cheaper than 3
+        cv2.insertChannel(cv2.LUT(cv2.extractChannel(hsv, channel), table), hsv,
+                          channel)
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
 
 
@@ -177,8 +185,8 @@ class StrongColorJitter(BaseTransform):
                 elif op == 'contrast':
                     img = adjust_contrast(img, params['contrast'])
                 else:  # saturation / hue, sharing one HSV round trip if adjacent
-                    pair = k + 1 < len(ops) and {op, ops[k + 1]} == {'saturation',
-                                                                      'hue'}
+                    pair = (k + 1 < len(ops)
+                            and {op, ops[k + 1]} == {'saturation', 'hue'})
                     sat = params['saturation'] if (op == 'saturation' or pair) else 1.0
                     hue = params['hue'] if (op == 'hue' or pair) else 0.0
                     img = adjust_saturation_hue(img, sat, hue)
