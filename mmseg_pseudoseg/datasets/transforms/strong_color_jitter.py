@@ -72,7 +72,6 @@ def adjust_saturation_hue(img: np.ndarray, saturation: float = 1.0,
 
     Saturation is applied before hue; the two commute. uint8 BGR (H,W,3).
     """
-    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)  # H in [0, 180)
     tables = {}
     if hue != 0.0:
         hue_table = np.arange(256)
@@ -80,6 +79,9 @@ def adjust_saturation_hue(img: np.ndarray, saturation: float = 1.0,
         tables[0] = hue_table.astype(np.uint8)
     if saturation != 1.0:
         tables[1] = _lut(_RAMP * saturation)
+    if not tables:
+        return img
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)  # H in [0, 180)
     for channel, table in tables.items():  # one channel at a time: cheaper than 3
         cv2.insertChannel(cv2.LUT(cv2.extractChannel(hsv, channel), table), hsv,
                           channel)
