@@ -1,0 +1,70 @@
+# Data pipelines shared by every dataset base (SPEC §5). Dataset-independent: the
+# dataset bases add roots, split files and loaders.
+#
+# Weak view (labelled and extra images): random scale in {0.5, 0.75, ..., 2.0}
+# (released code), random 513 crop, horizontal flip p = 0.5. Padding to the crop
+# (mean colour / label 255) is done by the model's data preprocessor (`size`).
+# Strong view = the weak view's pixels (geometry runs before MultiView, so both
+# views are pixel-aligned) + colour jitter (released preset) + one 100x100 CutOut
+# filled with the mean pixel; CutOut writes 255 into the validity map, which
+# masks those pixels out of L_u and out of the SGC attention.
+crop_size = (513, 513)
+mean_bgr = (104, 116, 124)  # CutOut fill: the mean pixel (images are BGR here)
+branches = ['sup', 'weak', 'strong']
+weak_geometry = [
+    dict(type='RandomScaleStep', ratio_range=(0.5, 2.0), step=0.25),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(type='RandomFlip', prob=0.5),
+]
+# Labelled images, supervised-only runs (stock EncoderDecoder, plain batch).
+sup_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    *weak_geometry,
+    dict(type='PackSegInputs'),
+]
+# Labelled images in a PseudoSeg batch: branch 'sup'.
+labelled_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    *weak_geometry,
+    dict(type='MultiView', branch_field=branches,
+         sup=[dict(type='PackSemiSegInputs')]),
+]
+strong_view = [
+    dict(type='StrongColorJitter', preset='released'),
+    dict(type='RandomCutOut', prob=1.0, n_holes=1, cutout_shape=(100, 100),
+         fill_in=mean_bgr, seg_fill_in=255),
+    dict(type='PackSemiSegInputs', seg_key='gt_valid_map'),
+]
+# Extra images without labels: branches 'weak' + 'strong' (no mask is read).
+extra_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='GenerateValidityMap'),
+    *weak_geometry,
+    dict(type='MultiView', branch_field=branches,
+         weak=[dict(type='PackSemiSegInputs')], strong=strong_view),
+]
+# Extra images with image-level labels: the class set of the strong crop after
+# CutOut, read from the image's mask (crop-level labels, SPEC §2). The weak view
+# also carries the mask, for pseudo-label diagnostics only (never a loss target).
+extra_imglabels_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='GenerateValidityMap'),
+    *weak_geometry,
+    dict(type='MultiView', branch_field=branches,
+         weak=[dict(type='PackSemiSegInputs')],
+         strong=[*strong_view[:2], dict(type='ImageLevelLabels'), strong_view[2]]),
+]
+# Evaluation: single scale, no flip (SPEC §5); the preprocessor pads to the eval crop.
+val_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='CalibrationMetric', n_bins=15),  # ECE next to mIoU
+]
+test_evaluator = val_evaluator

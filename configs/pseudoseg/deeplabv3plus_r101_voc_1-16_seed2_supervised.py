@@ -1,0 +1,6 @@
+# VOC12 low-data (SPEC §8 table), row 'Supervised baseline', column 1/16:
+# split draw 2 of 3 (SPEC §6: 1/16 has three draws; report mean and spread).
+_base_ = ['./deeplabv3plus_r101_voc_1-16_supervised.py']
+labelled_split = 'ImageSets/SegmentationSemi/1-16_seed2.txt'
+train_dataloader = _base_.train_dataloader  # edit the inherited dict in place
+train_dataloader.dataset.ann_file = labelled_split

@@ -1,0 +1,7 @@
+# COCO (SPEC §8 table, Xception-65), row 'PseudoSeg, image-level labels', column 1/128
+# of train2017 (split 1-128_seed1; no number in SPEC §8).
+_base_ = ['./deeplabv3plus_xception65_coco_1-32_imglabels.py']
+labelled_split = 'ImageSets/SegmentationSemi/1-128_seed1.txt'
+train_dataloader = _base_.train_dataloader  # edit the inherited dict in place
+train_dataloader.dataset.datasets[0].ann_file = labelled_split
+train_dataloader.dataset.datasets[1].exclude_split = labelled_split

@@ -1,0 +1,6 @@
+# COCO (SPEC §8 table, Xception-65), row 'Supervised', column 1/256
+# of train2017 (split 1-256_seed1; 27.96 mIoU).
+_base_ = ['./deeplabv3plus_xception65_coco_1-32_supervised.py']
+labelled_split = 'ImageSets/SegmentationSemi/1-256_seed1.txt'
+train_dataloader = _base_.train_dataloader  # edit the inherited dict in place
+train_dataloader.dataset.ann_file = labelled_split

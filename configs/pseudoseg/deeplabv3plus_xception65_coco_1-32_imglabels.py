@@ -1,0 +1,11 @@
+# COCO (SPEC §8 table, Xception-65), row 'PseudoSeg, image-level labels', column 1/32
+# of train2017 (split 1-32_seed1; no number in SPEC §8).
+_base_ = [
+    './_base_/models/pseudoseg_deeplabv3plus_xception65-os16.py',
+    './_base_/datasets/coco_semi_imglabels.py',
+    './_base_/schedules/schedule_200k.py', './_base_/default_runtime.py'
+]
+model = dict(
+    data_preprocessor=dict(test_cfg=dict(size=(641, 641))),  # COCO eval crop
+    decode_head=dict(num_classes=81),  # 80 things + background
+    semi_train_cfg=dict(use_image_labels=True))
