@@ -18,6 +18,15 @@ import mmseg_pseudoseg  # noqa: F401
 from mmseg_pseudoseg import compat
 
 SMOKE = 'configs/pseudoseg/smoke_stock_fcn_tiny_voc.py'
+SEMI_SMOKE = 'configs/pseudoseg/smoke_pseudoseg_tiny_voc.py'
+
+
+def semi_root_opts(root):
+    """--cfg-options pointing every dataset of the PseudoSeg smoke config at root."""
+    return ['--cfg-options', f'train_dataloader.dataset.datasets.0.data_root={root}',
+            f'train_dataloader.dataset.datasets.1.data_root={root}',
+            f'val_dataloader.dataset.data_root={root}',
+            f'test_dataloader.dataset.data_root={root}']
 
 
 def run(args, cwd, env_extra=None, timeout=300):
@@ -86,36 +95,38 @@ def test_our_test_tool_prints_miou(trained, repo_root):
 
 
 def test_stock_mmseg_tools_run_our_config(voc_root, repo_root, tmp_path):
-    opts = ['--cfg-options', f'train_dataloader.dataset.data_root={voc_root}',
-            f'val_dataloader.dataset.data_root={voc_root}',
-            f'test_dataloader.dataset.data_root={voc_root}',
-            'train_cfg.max_iters=2', 'train_cfg.val_interval=2']
+    """mmseg's own train.py/test.py find every PseudoSeg component through the
+    config's custom_imports and train + evaluate the PseudoSeg smoke config."""
     work = str(tmp_path / 'stock')
-    # the stock tools find our components through the config's custom_imports
-    run([sys.executable, stock_tool('train.py'), SMOKE, '--work-dir', work] + opts,
-        repo_root, env_extra={'PYTHONPATH': repo_root})
-    out = run([sys.executable, stock_tool('test.py'), SMOKE,
-               osp.join(work, 'iter_2.pth'), '--work-dir', work] + opts, repo_root,
-              env_extra={'PYTHONPATH': repo_root})
+    env = {'PYTHONPATH': repo_root}
+    run([sys.executable, stock_tool('train.py'), SEMI_SMOKE, '--work-dir', work] +
+        semi_root_opts(voc_root), repo_root, env_extra=env)
+    assert osp.isfile(osp.join(work, 'iter_2.pth'))
+    out = run([sys.executable, stock_tool('test.py'), SEMI_SMOKE,
+               osp.join(work, 'iter_2.pth'), '--work-dir', work] +
+              semi_root_opts(voc_root), repo_root, env_extra=env)
     assert re.search(r'mIoU: \d+\.\d+', out)
+    assert re.search(r'ECE: \d+\.\d+', out)
 
 
 def test_dist_train_two_cpu_processes(voc_root, repo_root, tmp_path):
+    """tools/dist_train.sh with 2 gloo processes trains the PseudoSeg smoke config."""
     work = str(tmp_path / 'dist')
     env = {'PORT': '29517', 'PYTHON': sys.executable}
-    out = run(['bash', 'tools/dist_train.sh', SMOKE, '2', '--work-dir', work,
-               '--cfg-options', f'train_dataloader.dataset.data_root={voc_root}',
-               f'val_dataloader.dataset.data_root={voc_root}',
-               'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-               'default_hooks.checkpoint.interval=2'], repo_root, env_extra=env)
+    out = run(['bash', 'tools/dist_train.sh', SEMI_SMOKE, '2', '--work-dir', work] +
+              semi_root_opts(voc_root), repo_root, env_extra=env)
     assert 'Distributed training: True' in out and 'GPU number: 2' in out, out[-3000:]
     # Both ranks stepped: DDP all-reduces gradients in every backward, so rank 0
     # can only log iteration 2 if rank 1 ran both steps too; torchrun exits 0 only
     # if every rank did.
     assert 'Iter(train) [1/2]' in out and 'Iter(train) [2/2]' in out
+    assert 'unsup.loss_u' in out and 'sgc.loss_sa' in out
     ckpts = glob.glob(osp.join(work, '*.pth'))
     assert [osp.basename(c) for c in ckpts] == ['iter_2.pth']
     assert 'terminate called' not in out
+    state = torch.load(ckpts[0], map_location='cpu', weights_only=True)
+    assert state['meta']['iter'] == 2
+    assert any(k.startswith('sgc_head.') for k in state['state_dict'])
 
 
 def test_config_without_custom_imports_names_the_fix(tmp_path, repo_root):
