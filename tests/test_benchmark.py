@@ -1,0 +1,60 @@
+"""tools/benchmark.py: every key is measured, ratios are consistent with the times."""
+import json
+import math
+import os.path as osp
+import sys
+
+import pytest
+
+KEYS = ('sup_step_s', 'semi_step_s', 'fwd_nograd_s', 'ratio_semi_over_sup',
+        'ratio_semi_over_bound', 'peak_mem_sup_mb', 'peak_mem_semi_mb',
+        'ratio_infer_over_stock', 'ratio_strong_aug_over_stock')
+
+
+@pytest.fixture(scope='module')
+def benchmark_tool(repo_root):
+    sys.path.insert(0, osp.join(repo_root, 'tools'))
+    import benchmark
+    return benchmark
+
+
+def test_benchmark_writes_every_key(benchmark_tool, repo_root, tmp_path, capsys):
+    out = tmp_path / 'bench.json'
+    result = benchmark_tool.main([
+        osp.join(repo_root, 'configs/pseudoseg/smoke_pseudoseg_tiny_voc.py'),
+        '--crop', '32', '--repeats', '1', '--warmup', '0', '--aug-repeats', '2',
+        '--json', str(out)])
+    saved = json.loads(out.read_text())
+    for key in KEYS:
+        assert key in saved and math.isfinite(saved[key]), key
+    assert saved == json.loads(json.dumps(result))
+    assert saved['ratio_semi_over_sup'] == pytest.approx(
+        saved['semi_step_s'] / saved['sup_step_s'])
+    assert saved['ratio_semi_over_bound'] == pytest.approx(
+        saved['semi_step_s'] / (2 * saved['sup_step_s'] + saved['fwd_nograd_s']))
+    assert saved['semi_step_s'] > 0 and saved['sup_step_s'] > 0
+    assert saved['peak_mem_sup_mb'] > 0 and saved['peak_mem_semi_mb'] > 0
+    assert saved['strong_aug_ops'] == ['StrongColorJitter', 'RandomCutOut']
+    table = capsys.readouterr().out
+    assert '| ratio_semi_over_bound |' in table and '≤ 1.05' in table
+
+
+def test_benchmark_needs_an_extra_dataset(benchmark_tool, repo_root):
+    cfg = benchmark_tool.load_cfg(
+        osp.join(repo_root, 'configs/pseudoseg/deeplabv3plus_r101_voc_1-16_supervised.py'),
+        32)
+    with pytest.raises(ValueError, match='no extra dataset'):
+        benchmark_tool.make_batches(cfg, 1, 1)
+
+
+def test_benchmark_config_overrides(benchmark_tool, repo_root):
+    cfg = benchmark_tool.load_cfg(
+        osp.join(repo_root, 'configs/pseudoseg/deeplabv3plus_r101_voc_1-16.py'), 97)
+    assert cfg['model']['data_preprocessor']['size'] == (97, 97)
+    assert cfg['model']['backbone']['init_cfg'] is None  # never downloads weights
+    crops = []
+    benchmark_tool._walk(cfg['train_dataloader'], lambda n: crops.append(
+        n['crop_size']) if n.get('type') == 'RandomCrop' else None)
+    assert crops and set(crops) == {(97, 97)}
+    with pytest.raises(FileNotFoundError, match='nope.py'):
+        benchmark_tool.load_cfg('nope.py', 32)
