@@ -61,7 +61,7 @@ def parse_args(argv=None):
     parser.add_argument('--extra', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
-    parser.add_argument('--aug-repeats', type=int, default=30)
+    parser.add_argument('--aug-repeats', type=int, default=300)
     parser.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
     parser.add_argument('--json', help='write the measured values here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -306,7 +306,7 @@ def main(argv=None):
                 m.predict(test['inputs'], copy.deepcopy(test['data_samples']))
         return fn
     infer = interleaved({'ours': predict(model), 'stock': predict(stock)},
-                        max(args.repeats, 5), 1, device)
+                        max(args.repeats, 10), 1, device)
     _, extra_pipeline = train_pipelines(cfg)
     aug_ratio, aug_ops = strong_aug_ratio(extra_pipeline, args.aug_repeats)
 
