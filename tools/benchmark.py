@@ -92,7 +92,8 @@ def load_cfg(path, crop, cfg_options=None):
         kind = node.get('type')
         if kind == 'RandomCrop':
             node['crop_size'] = (crop, crop)
-        if kind in ('SemiSegDataPreProcessor', 'SegDataPreProcessor') and node.get('size'):
+        preprocessor = kind in ('SemiSegDataPreProcessor', 'SegDataPreProcessor')
+        if preprocessor and node.get('size'):
             node['size'] = (crop, crop)
         if 'init_cfg' in node and isinstance(node['init_cfg'], dict) and \
                 node['init_cfg'].get('type') == 'Pretrained':

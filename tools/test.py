@@ -11,13 +11,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch.distributed as dist  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.compat import init_cpu_distributed  # noqa: E402
-from mmseg_pseudoseg.utils import check_custom_imports  # noqa: E402
+from mmseg_pseudoseg.utils import (load_tool_config, require_files,  # noqa: E402
+                                   run_launched)
 
 
 def parse_args(argv=None):
@@ -42,24 +41,14 @@ def parse_args(argv=None):
 
 
 def build_cfg(args) -> Config:
-    for path, what in ((args.config, 'config file'), (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{what} not found: {path}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    check_custom_imports(cfg)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    require_files([(args.config, 'config file'), (args.checkpoint, 'checkpoint')])
+    cfg = load_tool_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         if 'visualization' not in cfg.default_hooks:
-            raise RuntimeError('--show/--show-dir need a VisualizationHook in '
-                               "default_hooks (visualization=dict(type='SegVisualizationHook'))")
+            raise RuntimeError(
+                '--show/--show-dir need a VisualizationHook in default_hooks '
+                "(visualization=dict(type='SegVisualizationHook'))")
         cfg.default_hooks.visualization.draw = True
         if args.show:
             cfg.default_hooks.visualization.show = True
@@ -79,13 +68,7 @@ def build_cfg(args) -> Config:
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
-    own_group = init_cpu_distributed(args.launcher)
-    try:
-        runner = Runner.from_cfg(cfg)
-        return runner.test()
-    finally:
-        if own_group and dist.is_initialized():
-            dist.destroy_process_group()
+    return run_launched(args.launcher, lambda: Runner.from_cfg(cfg).test())
 
 
 if __name__ == '__main__':

@@ -14,14 +14,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch.distributed as dist  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.compat import init_cpu_distributed  # noqa: E402
-from mmseg_pseudoseg.utils import check_custom_imports  # noqa: E402
+from mmseg_pseudoseg.utils import load_tool_config, run_launched  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -44,18 +42,7 @@ def parse_args(argv=None):
 
 
 def build_cfg(args) -> Config:
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    check_custom_imports(cfg)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     if args.amp:
         if cfg.optim_wrapper.type == 'AmpOptimWrapper':
             print_log('AMP training is already enabled in your config.',
@@ -73,13 +60,7 @@ def build_cfg(args) -> Config:
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
-    own_group = init_cpu_distributed(args.launcher)
-    try:
-        runner = Runner.from_cfg(cfg)
-        runner.train()
-    finally:
-        if own_group and dist.is_initialized():
-            dist.destroy_process_group()
+    run_launched(args.launcher, lambda: Runner.from_cfg(cfg).train())
 
 
 if __name__ == '__main__':
