@@ -6,7 +6,7 @@ PYTEST_ARGS ?= -m "not slow"
 
 .PHONY: install demo test test-all
 
-$(STAMP): requirements.txt setup.cfg setup.py pyproject.toml scripts/install.sh
+$(STAMP): requirements.txt requirements-demo.txt setup.cfg setup.py pyproject.toml scripts/install.sh
 	bash scripts/install.sh
 	touch $(STAMP)
 

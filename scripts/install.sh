@@ -36,10 +36,10 @@ if ! has mmcv==2.1.0 || ! "$PY" -c 'import mmcv.ops' 2>/dev/null; then
   echo "[install] mmcv==2.1.0 from source with ops (first time ~8 min on 2 cores)"
   pip_install --no-build-isolation mmcv==2.1.0
 fi
-if ! "$PY" -c 'import mmseg, ftfy, regex, cv2, pycocotools, scipy, pytest, matplotlib' 2>/dev/null \
-   || ! has mmengine==0.10.7 mmsegmentation==1.2.2; then
-  echo "[install] requirements.txt"
-  pip_install -r requirements.txt
+if ! "$PY" -c 'import mmseg, ftfy, regex, cv2, pycocotools, scipy, pytest, matplotlib, skimage' 2>/dev/null \
+   || ! has mmengine==0.10.7 mmsegmentation==1.2.2 scikit-image==0.26.0; then
+  echo "[install] requirements.txt requirements-demo.txt"
+  pip_install -r requirements.txt -r requirements-demo.txt
 fi
 if ! (cd / && "$PY" -c 'import mmseg_pseudoseg, sys; sys.exit(not mmseg_pseudoseg.__file__.startswith(sys.argv[1]))' "$OLDPWD") 2>/dev/null; then
   echo "[install] mmseg_pseudoseg (editable)"
