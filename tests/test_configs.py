@@ -39,7 +39,7 @@ COCO_SPLITS = ('1-32', '1-64', '1-128', '1-256', '1-512')
 def experiment_configs():
     paths = glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
     names = [osp.relpath(p, CONFIG_DIR) for p in paths]
-    return sorted(n for n in names if not n.startswith('_base_')
+    return sorted(n for n in names if '_base_' not in n.split(os.sep)
                   and not osp.basename(n).startswith(LEAD_CONFIGS))
 
 
