@@ -1,29 +1,47 @@
-"""README command 1 (``make demo``): train and evaluate on generated data, print mIoU.
+"""README command 1 (``make demo``): PseudoSeg vs its supervised baseline on real images.
 
-Each run trains with ``tools/train.py`` and evaluates its final checkpoint with
-``tools/test.py`` in a fresh process, exactly as a user would, then one table is
-printed. ``--dry-run`` prints the commands only.
+1. builds the demo dataset (``tools/make_demo_data.py``: a VOC-format set made of
+   the real images bundled with scikit-image; skipped when already there);
+2. trains, each in a fresh process with ``tools/train.py`` as a user would: the
+   supervised baseline on the 1/16 split, PseudoSeg with the other images
+   unlabelled, PseudoSeg with image-level labels on them, and the full-supervision
+   ceiling (labels on every training image);
+3. evaluates every final checkpoint with ``tools/test.py`` and prints one table
+   (mIoU and ECE, mean ± std over the split seeds run).
+
+``--seeds 1 2 3`` runs the three 1/16 draws; ``--dry-run`` prints the commands.
+The demo configs (``configs/pseudoseg/demo/``) inherit the VOC recipe's bases.
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import statistics
 import subprocess
 import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tests'))
+DEMO = 'configs/pseudoseg/demo'
+DATA_ROOT = 'data/demo_voc'
 
-# (name, config) pairs trained and tested in order.
-RUNS = [('stock FCN (plumbing smoke)', 'configs/pseudoseg/smoke_stock_fcn_tiny_voc.py')]
+# (label, config, uses the labelled split seed)
+RUNS = [
+    ('supervised baseline (1/16 labelled)', f'{DEMO}/demo_supervised_1-16.py', True),
+    ('PseudoSeg, extra unlabelled', f'{DEMO}/demo_pseudoseg_1-16.py', True),
+    ('PseudoSeg, extra image-level labels', f'{DEMO}/demo_pseudoseg_1-16_imglabels.py',
+     True),
+    ('ceiling: supervised, all labelled', f'{DEMO}/demo_supervised_full.py', False),
+]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'demo'))
-    parser.add_argument('--data-root', default=osp.join(REPO, 'data', 'demo_tiny_voc'))
+    parser.add_argument('--seeds', type=int, nargs='+', default=[1],
+                        help='labelled-split draws (1/16_seed<s>) to run')
+    parser.add_argument('--only', nargs='+', help='substrings of run labels to keep')
     parser.add_argument('--dry-run', action='store_true')
     return parser.parse_args(argv)
 
@@ -40,44 +58,82 @@ def sh(cmd, log_path):
 
 def last_metrics(test_work_dir):
     found = sorted(glob.glob(osp.join(test_work_dir, '*', '*.json')))
+    found = [f for f in found if not f.endswith('reliability.json')]
     if not found:
         raise SystemExit(f'no metrics json under {test_work_dir}')
     with open(found[-1]) as f:
         return json.load(f)
 
 
+def ensure_data(data_root, dry_run):
+    if osp.isfile(osp.join(data_root, 'demo_meta.json')):
+        return
+    cmd = [sys.executable, 'tools/make_demo_data.py', data_root]
+    print('[demo] building the demo dataset:', ' '.join(cmd), flush=True)
+    if not dry_run:
+        subprocess.run(cmd, cwd=REPO, check=True)
+
+
+def split_options(config, seed):
+    """--cfg-options selecting the 1/16 draw ``seed`` as the labelled split."""
+    from mmengine.config import Config
+    dataset = Config.fromfile(osp.join(REPO, config)).train_dataloader.dataset
+    key = 'train_dataloader.dataset'
+    if dataset.type == 'ConcatDataset':  # [labelled, extra]
+        key += '.datasets.0'
+    return ['--cfg-options',
+            f'{key}.ann_file=ImageSets/SegmentationSemi/1-16_seed{seed}.txt']
+
+
+def mean_std(values):
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+
+
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
-    if not osp.isdir(osp.join(args.data_root, 'JPEGImages')):
-        from synthetic_voc import make_voc_tree
-        make_voc_tree(args.data_root, n_train=32, n_val=16, n_aug_only=0)
-    roots = [f'{k}.dataset.data_root={args.data_root}'
-             for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    ensure_data(osp.join(REPO, DATA_ROOT), args.dry_run)
+    runs = [r for r in RUNS if not args.only or any(o in r[0] for o in args.only)]
     rows = []
-    for name, config in RUNS:
-        work = osp.join(args.work_dir, osp.splitext(osp.basename(config))[0])
-        train = [sys.executable, 'tools/train.py', config, '--work-dir', work,
-                 '--cfg-options'] + roots
-        if args.dry_run:
-            print(' '.join(train))
-            continue
-        start = time.time()
-        print(f'[demo] training {name} ...', flush=True)
-        sh(train, osp.join(args.work_dir, osp.basename(work) + '_train.log'))
-        with open(osp.join(work, 'last_checkpoint')) as f:
-            ckpt = f.read().strip()
-        test_dir = osp.join(work, 'test')
-        sh([sys.executable, 'tools/test.py', config, ckpt, '--work-dir', test_dir,
-            '--cfg-options'] + roots,
-           osp.join(args.work_dir, osp.basename(work) + '_test.log'))
-        metrics = last_metrics(test_dir)
-        rows.append((name, metrics.get('mIoU', float('nan')), osp.relpath(ckpt, REPO),
-                     time.time() - start))
-    if rows:
-        print('\n| model | mIoU | checkpoint | minutes |\n|---|---|---|---|')
-        for name, miou, ckpt, secs in rows:
-            print(f'| {name} | {miou:.2f} | {ckpt} | {secs / 60:.1f} |')
+    for label, config, seeded in runs:
+        results = []
+        for seed in (args.seeds if seeded else [None]):
+            name = osp.splitext(osp.basename(config))[0]
+            name += f'_seed{seed}' if seed is not None else ''
+            work = osp.join(args.work_dir, name)
+            opts = split_options(config, seed) if seed is not None else []
+            train = [sys.executable, 'tools/train.py', config, '--work-dir', work] + opts
+            if args.dry_run:
+                print(' '.join(train))
+                continue
+            start = time.time()
+            print(f'[demo] training {label}' + (f', split seed {seed}' if seed else '') +
+                  f' (log: {work}_train.log) ...', flush=True)
+            sh(train, work + '_train.log')
+            with open(osp.join(work, 'last_checkpoint')) as f:
+                ckpt = f.read().strip()
+            test_dir = osp.join(work, 'test')
+            sh([sys.executable, 'tools/test.py', config, ckpt, '--work-dir', test_dir] +
+               opts, work + '_test.log')
+            metrics = last_metrics(test_dir)
+            minutes = (time.time() - start) / 60
+            ece = metrics.get('ECE', float('nan'))
+            print(f'[demo]   mIoU {metrics["mIoU"]:.2f}, ECE {ece:.2f}, '
+                  f'{minutes:.1f} min', flush=True)
+            results.append((metrics['mIoU'], ece, osp.relpath(ckpt, REPO), minutes))
+        if results:
+            rows.append((label, results))
+    if not rows:
+        return rows
+    print('\n| model | mIoU (final checkpoint) | ECE | runs | checkpoint | minutes |')
+    print('|---|---|---|---|---|---|')
+    for label, results in rows:
+        print(f'| {label} | {mean_std([r[0] for r in results])} | '
+              f'{mean_std([r[1] for r in results])} | {len(results)} | '
+              f'{results[0][2]} | {sum(r[3] for r in results):.1f} |')
+    return rows
 
 
 if __name__ == '__main__':

@@ -1,0 +1,64 @@
+# Embedded demo (README command 1), row 'PseudoSeg, extra unlabelled': the headline
+# VOC recipe (deeplabv3plus_r101_voc_1-16) scaled down for a 2-core CPU. Changed:
+# backbone size (ResNetV1c-18, 32 base channels, random init: no downloads), crop
+# 64 (CutOut 12 = 100/513 of it), batch 8 + 8 on one process, 2,000 iterations and
+# lr 0.1 (from scratch), and the data: tools/make_demo_data.py's 10-class set.
+# Everything else (OS 16, SGC, fusion γ = T = 0.5, jitter, schedule shape) is the recipe's.
+_base_ = ['../deeplabv3plus_r101_voc_1-16.py']
+DEMO_CLASSES = ('background', 'aeroplane', 'bottle', 'cat', 'diningtable',
+                'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'tvmonitor')
+metainfo = dict(classes=DEMO_CLASSES)  # VOC ids in the masks -> 0..10
+data_root = 'data/demo_voc'
+labelled_split = 'ImageSets/SegmentationSemi/1-16_seed1.txt'  # 80 of 1,280
+crop_size = (64, 64)
+base = 32
+iters = 2000
+model = dict(
+    data_preprocessor=dict(size=crop_size, test_cfg=dict(size=(96, 128))),
+    backbone=dict(depth=18, base_channels=base, stem_channels=base, init_cfg=None),
+    decode_head=dict(in_channels=base * 8, channels=base * 4, c1_in_channels=base,
+                     c1_channels=base, num_classes=len(DEMO_CLASSES)),
+    sgc_head=dict(in_channels=(base, base * 2, base * 4, base * 8)))
+branches = ['sup', 'weak', 'strong']
+weak_geometry = [
+    dict(type='RandomScaleStep', ratio_range=(0.5, 2.0), step=0.25),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(type='RandomFlip', prob=0.5),
+]
+strong_view = [
+    dict(type='StrongColorJitter', preset='released'),
+    dict(type='RandomCutOut', prob=1.0, n_holes=1, cutout_shape=(12, 12),
+         fill_in=(104, 116, 124), seg_fill_in=255),
+    dict(type='PackSemiSegInputs', seg_key='gt_valid_map'),
+]
+labelled = dict(
+    type='SemiVOCDataset', data_root=data_root, metainfo=metainfo,
+    ann_file=labelled_split, disjoint_from='ImageSets/Segmentation/val.txt',
+    pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+              *weak_geometry,
+              dict(type='MultiView', branch_field=branches,
+                   sup=[dict(type='PackSemiSegInputs')])])
+extra = dict(
+    type='SemiVOCDataset', data_root=data_root, metainfo=metainfo,
+    ann_file='ImageSets/Segmentation/trainaug.txt', with_masks=False,
+    disjoint_from='ImageSets/Segmentation/val.txt',
+    pipeline=[dict(type='LoadImageFromFile'), dict(type='GenerateValidityMap'),
+              *weak_geometry,
+              dict(type='MultiView', branch_field=branches,
+                   weak=[dict(type='PackSemiSegInputs')], strong=strong_view)])
+train_dataloader = dict(
+    batch_size=16, num_workers=1, persistent_workers=True,
+    batch_sampler=dict(labelled_per_gpu=8, extra_per_gpu=8),
+    dataset=dict(datasets=[labelled, extra]))
+val_dataloader = dict(
+    batch_size=8, num_workers=1, persistent_workers=False,
+    dataset=dict(data_root=data_root, metainfo=metainfo,
+                 data_prefix=dict(seg_map_path='SegmentationClass')))
+test_dataloader = val_dataloader
+optim_wrapper = dict(optimizer=dict(lr=0.1))
+train_cfg = dict(max_iters=iters, val_interval=iters)
+param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=iters,
+                        by_epoch=False)]
+default_hooks = dict(logger=dict(interval=100),
+                     checkpoint=dict(interval=iters, save_best=None))
+custom_hooks = [dict(type='PseudoLabelHook', interval=500, num_panels=2)]
