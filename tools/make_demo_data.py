@@ -3,13 +3,30 @@
 
 No data can be downloaded where the demo runs, so every pixel comes from images
 that registry packages ship (``scikit-image``'s bundled ``skimage.data`` files:
-see ``requirements-demo.txt``). Each scene is a real-texture background with
-1-3 objects pasted at random scale, position and flip. An object is a real
-cut-out with an exact mask (the motorbike, cut out of ``stereo_motorcycle``
-with its disparity map; the horse silhouette; faces of ``lfw_subset``) or a
-real-texture patch inside a class-specific shape (an aeroplane outline filled
-with the ``rocket`` photo, a cat head filled with ``chelsea``...). Classes are
-told apart by the colour/texture of their source image and by their shape.
+see ``requirements-demo.txt``). Each 96x128 scene is a crop of a real
+grey texture (``brick``, ``moon``, ``text``, ``clock``, ``cell``, ``coins``),
+mildly tinted, with 1-3 objects pasted at random scale, position and flip, and
+a mild global exposure / white-balance cast. Each object is a real cut-out with
+an exact mask or a real-texture patch inside a class-specific outline:
+
+    aeroplane    aeroplane outline filled with the ``rocket`` photo
+    bottle       bottle outline, ``retina`` vessel texture as violet, blue or
+                 magenta glass
+    cat          cat-head outline filled with ``chelsea``'s head
+    diningtable  table-top and legs of light or reddish wood (``coffee``)
+    horse        the real ``horse`` silhouette, a bay coat from ``gravel``
+    motorbike    the real bike of ``stereo_motorcycle``, cut out with its
+                 disparity map; paint red, blue, green or yellow
+    person       head and shoulders: one of the 100 ``lfw_subset`` faces over
+                 the ``astronaut``'s flight suit
+    pottedplant  a bush of ``grass`` (three greens) in a ``brick`` pot
+    sheep        cream ``gravel`` wool, grey-brown face and legs
+    tvmonitor    a black frame showing ``immunohistochemistry`` or
+                 ``hubble_deep_field``
+
+Classes are told apart by the colour/texture of their source and by their
+shape; the colour variants make a small labelled split see only some of each
+class's looks (the calibration is in ``docs/demo_calibration.md``).
 
 Classes are ten of the Pascal VOC classes, and masks store **VOC class ids**
 (horse = 13, person = 15, ...), so stock ``PascalVOCDataset`` reads the set as
@@ -75,7 +92,7 @@ DEMO_VOC_IDS = tuple(VOC_CLASSES.index(c) for c in DEMO_CLASSES[1:])
 IGNORE = 255
 
 #: Default sizes (ids): the labelled pool, val, extra-only (SBD-like) images.
-DEFAULT_SIZES = dict(train=1280, val=256, extra=1280)
+DEFAULT_SIZES = dict(train=1024, val=256, extra=2048)
 IMAGE_HW = (96, 128)
 FRACTIONS = (2, 4, 8, 16)
 SPLIT_SEEDS = (1, 2, 3)
@@ -136,17 +153,17 @@ def load_sources() -> Dict[str, np.ndarray]:
                          'are the data): pip install -r requirements-demo.txt'
                          ) from exc
     src = {}
-    for name in ('astronaut', 'brick', 'camera', 'cell', 'chelsea', 'clock',
-                 'coffee', 'coins', 'grass', 'gravel', 'hubble_deep_field',
-                 'immunohistochemistry', 'moon', 'page', 'retina', 'rocket',
-                 'text'):
+    for name in ('astronaut', 'brick', 'cell', 'chelsea', 'clock', 'coffee',
+                 'coins', 'grass', 'gravel', 'hubble_deep_field',
+                 'immunohistochemistry', 'moon', 'retina', 'rocket', 'text'):
         src[name] = _rgb(getattr(data, name)())
     left, _, disp = data.stereo_motorcycle()
     src['motorbike_rgb'], src['motorbike_mask'] = _motorbike_cutout(
         _rgb(left), disp)
     src['horse_mask'] = _tight(~np.asarray(data.horse(), bool))
-    src['faces'] = (np.clip(np.asarray(data.lfw_subset()), 0, 1) * 255
-                    ).astype(np.uint8)  # (200, 25, 25) grey faces
+    # lfw_subset holds 100 faces, then 100 non-face patches: keep the faces
+    src['faces'] = (np.clip(np.asarray(data.lfw_subset())[:100], 0, 1) * 255
+                    ).astype(np.uint8)  # (100, 25, 25) grey faces
     src['wood'] = src['coffee'][:, :150]  # the wooden table left of the cup
     src['retina'] = src['retina'][300:1100, 300:1100]  # inside the fundus disc
     return src
@@ -169,6 +186,10 @@ def _patch(rng, img: np.ndarray, h: int, w: int, zoom=(0.5, 1.5)) -> np.ndarray:
 def _tint(img: np.ndarray, gains: Sequence[float], offset: float = 0.0):
     out = img.astype(np.float32) * np.asarray(gains, np.float32) + offset
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _pick(rng, options):
+    return options[int(rng.integers(len(options)))]
 
 
 def _poly(h: int, w: int, pts: Sequence[Tuple[float, float]]) -> np.ndarray:
@@ -201,7 +222,10 @@ def _bottle(rng, src, h):
     w = max(6, int(h * rng.uniform(0.35, 0.45)))
     m = _poly(h, w, [(0.38, 0.0), (0.62, 0.0), (0.62, 0.25), (1.0, 0.42),
                      (1.0, 1.0), (0.0, 1.0), (0.0, 0.42), (0.38, 0.25)])
-    return _patch(rng, src['retina'], h, w), m.astype(bool)
+    # coloured glass (violet, blue, magenta) over the fundus' vessels
+    gains = _pick(rng, [(0.55, 0.45, 1.6), (0.25, 0.5, 1.3), (1.0, 0.3, 1.1)])
+    glass = _tint(_patch(rng, src['retina'], h, w), gains, offset=30)
+    return glass, m.astype(bool)
 
 
 def _cat(rng, src, h):
@@ -210,7 +234,10 @@ def _cat(rng, src, h):
     m |= _poly(h, w, [(0.92, 0.0), (0.62, 0.3), (0.92, 0.5)])
     _ellipse(m, 0.5, 0.6, 0.48, 0.4)
     face = src['chelsea'][20:300, 90:420]  # the cat's head
-    return _patch(rng, face, h, w, zoom=(0.8, 1.6)), m.astype(bool)
+    fur = _patch(rng, face, h, w, zoom=(0.8, 1.6))
+    # coats: the photo's ginger tabby, lighter or darker
+    fur = _tint(fur, [float(rng.uniform(0.8, 1.2))] * 3)
+    return fur, m.astype(bool)
 
 
 def _diningtable(rng, src, h):
@@ -220,7 +247,10 @@ def _diningtable(rng, src, h):
     for x0 in (0.05, 0.85):
         m |= _poly(h, w, [(x0, top), (x0 + 0.1, top), (x0 + 0.1, 1.0),
                           (x0, 1.0)])
-    return _patch(rng, src['wood'], h, w), m.astype(bool)
+    # light or reddish wood
+    gains, offset = _pick(rng, [((1.25, 1.1, 0.6), 40), ((1.3, 0.7, 0.5), 20)])
+    wood = _tint(_patch(rng, src['wood'], h, w), gains, offset=offset)
+    return wood, m.astype(bool)
 
 
 def _horse(rng, src, h):
@@ -228,8 +258,9 @@ def _horse(rng, src, h):
     w = int(h * mask.shape[1] / mask.shape[0] * rng.uniform(0.9, 1.1))
     m = cv2.resize(mask.astype(np.uint8), (w, h),
                    interpolation=cv2.INTER_NEAREST).astype(bool)
-    coat = _tint(_patch(rng, src['gravel'], h, w), (0.75, 0.5, 0.32),
-                 offset=float(rng.uniform(-10, 20)))
+    # a bay coat, lighter or darker
+    coat = _tint(_patch(rng, src['gravel'], h, w),
+                 np.array([0.6, 0.36, 0.24]) * rng.uniform(0.8, 1.2), offset=5)
     return coat, m
 
 
@@ -239,15 +270,38 @@ def _motorbike(rng, src, h):
     rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
     m = cv2.resize(mask.astype(np.uint8), (w, h),
                    interpolation=cv2.INTER_NEAREST).astype(bool)
-    return rgb, m
+    # paint: the photo's red, or its hue turned to blue, green or yellow
+    return _hue(rgb, _pick(rng, [0, 120, 60, 25])), m
+
+
+def _hue(rgb: np.ndarray, shift: int) -> np.ndarray:
+    """Turn the hue of an RGB image by ``shift`` (OpenCV units, 180 = 360°)."""
+    if shift == 0:
+        return rgb
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + shift) % 180
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
 
 
 def _person(rng, src, h):
+    """Head and shoulders: an ``lfw_subset`` face over a suit from ``astronaut``."""
+    w = max(6, int(h * rng.uniform(0.6, 0.7)))
+    head_h = max(4, int(h * 0.48))
     face = src['faces'][int(rng.integers(len(src['faces'])))]
-    w = max(4, int(h * rng.uniform(0.75, 0.9)))
-    rgb = cv2.resize(np.stack([face] * 3, -1), (w, h),
-                     interpolation=cv2.INTER_LINEAR)
-    m = _ellipse(np.zeros((h, w), np.uint8), 0.5, 0.5, 0.5, 0.5)
+    fw = max(3, int(w * 0.62))
+    face = cv2.resize(np.stack([face] * 3, -1), (fw, head_h),
+                      interpolation=cv2.INTER_LINEAR)
+    face = _tint(face, _pick(rng, [(1.1, 0.85, 0.85), (1.05, 0.9, 0.9)]),
+                 offset=30)  # pale skin tones
+    suit = src['astronaut'][260:512, 20:300]  # the orange flight suit
+    rgb = _tint(_patch(rng, suit, h, w), [float(rng.uniform(0.8, 1.1))] * 3)
+    x0 = (w - fw) // 2
+    head = _ellipse(np.zeros((head_h, fw), np.uint8), 0.5, 0.5, 0.5, 0.5)
+    m = _poly(h, w, [(0.0, 1.0), (0.05, 0.6), (0.3, 0.45), (0.7, 0.45),
+                     (0.95, 0.6), (1.0, 1.0)])
+    m[:head_h] = 0
+    m[:head_h, x0:x0 + fw] |= head
+    rgb[:head_h, x0:x0 + fw][head.astype(bool)] = face[head.astype(bool)]
     return rgb, m.astype(bool)
 
 
@@ -257,29 +311,34 @@ def _pottedplant(rng, src, h):
     pot = _poly(h, w, [(0.2, split), (0.8, split), (0.7, 1.0), (0.3, 1.0)])
     leaves = _ellipse(np.zeros((h, w), np.uint8), 0.5, split / 2, 0.5,
                       split / 2 + 0.02)
-    rgb = _tint(_patch(rng, src['grass'], h, w), (0.35, 0.8, 0.3))
-    clay = _tint(_patch(rng, src['brick'], h, w), (1.3, 0.7, 0.45))
+    # leaves: three greens; pots: terracotta or grey
+    rgb = _tint(_patch(rng, src['grass'], h, w), _pick(
+        rng, [(0.35, 0.8, 0.3), (0.55, 0.85, 0.2), (0.25, 0.6, 0.45)]))
+    clay = _tint(_patch(rng, src['brick'], h, w), _pick(
+        rng, [(1.3, 0.7, 0.45), (0.9, 0.9, 0.9)]))
     rgb[pot.astype(bool)] = clay[pot.astype(bool)]
     return rgb, (pot | leaves).astype(bool)
 
 
 def _sheep(rng, src, h):
     w = int(h * rng.uniform(1.3, 1.6))
-    m = _ellipse(np.zeros((h, w), np.uint8), 0.45, 0.45, 0.4, 0.38)
-    _ellipse(m, 0.88, 0.3, 0.12, 0.16)  # head
+    body = _ellipse(np.zeros((h, w), np.uint8), 0.45, 0.45, 0.4, 0.38)
+    dark = _ellipse(np.zeros((h, w), np.uint8), 0.88, 0.3, 0.12, 0.16)  # head
     for x0 in (0.18, 0.32, 0.55, 0.68):  # legs
-        m |= _poly(h, w, [(x0, 0.7), (x0 + 0.06, 0.7), (x0 + 0.06, 1.0),
-                          (x0, 1.0)])
-    wool = _tint(_patch(rng, src['gravel'], h, w), (0.55, 0.55, 0.5),
-                 offset=120)
-    return wool, m.astype(bool)
+        dark |= _poly(h, w, [(x0, 0.7), (x0 + 0.06, 0.7), (x0 + 0.06, 1.0),
+                             (x0, 1.0)])
+    dark &= ~body
+    wool = _tint(_patch(rng, src['gravel'], h, w), (0.6, 0.55, 0.35),
+                 offset=120)  # cream wool, grey-brown face and legs
+    wool[dark.astype(bool)] = _tint(wool, (0.55, 0.45, 0.45))[dark.astype(bool)]
+    return wool, (body | dark).astype(bool)
 
 
 def _tvmonitor(rng, src, h):
     w = int(h * rng.uniform(1.2, 1.45))
-    rgb = np.full((h, w, 3), int(rng.integers(10, 45)), np.uint8)
+    rgb = np.full((h, w, 3), int(rng.integers(10, 45)), np.uint8)  # black
     b = max(2, h // 10)
-    show = src[('astronaut', 'camera', 'coins')[int(rng.integers(3))]]
+    show = src[_pick(rng, ['immunohistochemistry', 'hubble_deep_field'])]
     rgb[b:h - b, b:w - b] = _patch(rng, show, h - 2 * b, w - 2 * b,
                                    zoom=(0.15, 0.5))
     return rgb, np.ones((h, w), bool)
@@ -293,8 +352,10 @@ OBJECTS: Tuple[Tuple[Callable, Tuple[float, float]], ...] = (
     (_motorbike, (0.45, 0.75)), (_person, (0.45, 0.8)),
     (_pottedplant, (0.5, 0.85)), (_sheep, (0.35, 0.6)),
     (_tvmonitor, (0.4, 0.7)))
-BACKGROUNDS = ('brick', 'grass', 'moon', 'page', 'text', 'clock', 'cell',
-               'coins', 'hubble_deep_field', 'immunohistochemistry')
+#: Per-scene photometric cast (ranges of uniform draws).
+CAST = dict(contrast=(0.85, 1.15), gain=(0.85, 1.15), offset=(-15.0, 15.0))
+#: Background textures (real, mostly grey photos, mildly tinted per image).
+BACKGROUNDS = ('brick', 'moon', 'text', 'clock', 'cell', 'coins')
 
 
 # --------------------------------------------------------------------------
@@ -308,7 +369,7 @@ def render_scene(rng: np.random.Generator, src: Dict[str, np.ndarray],
     height, width = hw
     bg_name = BACKGROUNDS[int(rng.integers(len(BACKGROUNDS)))]
     image = _patch(rng, src[bg_name], height, width, zoom=(0.3, 1.2))
-    image = _tint(image, rng.uniform(0.75, 1.15, size=3))
+    image = _tint(image, rng.uniform(0.9, 1.1, size=3))
     label = np.zeros((height, width), np.uint8)
     n_obj = int(rng.choice([1, 2, 3], p=[0.35, 0.4, 0.25]))
     classes = [int(c) for c in rng.integers(0, len(OBJECTS), n_obj - 1)]
@@ -333,6 +394,14 @@ def render_scene(rng: np.random.Generator, src: Dict[str, np.ndarray],
         image[ys, xs][sub] = rgb[ys.start - y:ys.stop - y,
                                  xs.start - x:xs.stop - x][sub]
         label[ys, xs][sub] = DEMO_VOC_IDS[cls]
+    # the scene's exposure and white balance, like photos taken under
+    # different light: contrast about the mean, per-channel gain, offset
+    image = image.astype(np.float32)
+    mean = image.mean()
+    image = (image - mean) * rng.uniform(*CAST['contrast']) + mean
+    image = image * rng.uniform(*CAST['gain'], size=3) + rng.uniform(
+        *CAST['offset'])
+    image = np.clip(image, 0, 255).astype(np.uint8)
     # 1-pixel ignore band on every boundary between two labels (VOC style)
     edge = np.zeros_like(label, bool)
     edge[:-1] |= label[:-1] != label[1:]
