@@ -9,7 +9,7 @@ DEMO_CLASSES = ('background', 'aeroplane', 'bottle', 'cat', 'diningtable',
                 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'tvmonitor')
 metainfo = dict(classes=DEMO_CLASSES)  # VOC ids in the masks -> 0..10
 data_root = 'data/demo_voc'
-labelled_split = 'ImageSets/SegmentationSemi/1-16_seed1.txt'  # 80 of 1,280
+labelled_split = 'ImageSets/SegmentationSemi/1-16_seed1.txt'  # 64 of 1,024
 crop_size = (64, 64)
 base = 32
 iters = 2000
