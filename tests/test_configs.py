@@ -432,7 +432,7 @@ def test_every_config_names_its_experiment():
         with open(osp.join(CONFIG_DIR, name), encoding='utf-8') as f:
             first = f.readline()
         assert first.startswith('# '), name
-        assert any(t in first for t in ('Table', 'Fig.', 'SPEC §', '§4.4', 'Demo')), \
+        assert any(t in first for t in ('Table', 'Fig.', 'SPEC §', '§4.4', 'demo')), \
             (name, first)
 
 
