@@ -99,7 +99,9 @@ def test_counts_and_layout(demo):
         with open(osp.join(root, 'ImageSets', rel), 'rb') as f:
             assert hashlib.sha256(f.read()).hexdigest() == digest, rel
     with open(osp.join(root, 'demo_meta.json')) as f:
-        assert json.load(f)['classes'] == list(mdd.DEMO_CLASSES)
+        meta = json.load(f)
+    assert meta['classes'] == list(mdd.DEMO_CLASSES)
+    assert meta['data_version'] == mdd.DATA_VERSION
 
 
 def test_masks_valid_palette_and_every_class_in_train_and_val(demo):
@@ -187,3 +189,12 @@ def test_stock_voc_dataset_maps_voc_ids_to_demo_classes(demo):
         assert np.all(gt[raw == 255] == 255)
         seen |= set(np.unique(gt).tolist())
     assert seen == set(range(len(mdd.DEMO_CLASSES))) | {255}
+
+
+def test_command_line_writes_the_same_set(demo, tmp_path, capsys):
+    root_a, _, _ = demo
+    out = str(tmp_path / 'cli')
+    assert mdd.main([out, '--seed', '0', '--scale', str(SCALE),
+                     '--workers', '1']) == 0
+    assert 'train 31, val 20' in capsys.readouterr().out
+    assert _hashes(out) == _hashes(root_a)

@@ -91,6 +91,9 @@ DEMO_CLASSES = ('background', 'aeroplane', 'bottle', 'cat', 'diningtable',
 DEMO_VOC_IDS = tuple(VOC_CLASSES.index(c) for c in DEMO_CLASSES[1:])
 IGNORE = 255
 
+#: Bumped whenever the generated data change; written to ``demo_meta.json`` so
+#: callers can tell a stale set (the calibration holds for this version only).
+DATA_VERSION = 1
 #: Default sizes (ids): the labelled pool, val, extra-only (SBD-like) images.
 DEFAULT_SIZES = dict(train=1024, val=256, extra=2048)
 IMAGE_HW = (96, 128)
@@ -495,7 +498,8 @@ def make_demo_data(out_root: str, seed: int = 0, scale: float = 1.0,
            for split in sizes}
     lists = {'train': ids['train'], 'val': ids['val'],
              'trainaug': ids['train'] + ids['extra']}
-    manifest = dict(seed=seed, scale=scale, image_hw=list(IMAGE_HW),
+    manifest = dict(data_version=DATA_VERSION, seed=seed, scale=scale,
+                    image_hw=list(IMAGE_HW),
                     classes=list(DEMO_CLASSES),
                     voc_ids=[0] + list(DEMO_VOC_IDS), counts={}, sha256={},
                     images_per_class={})
