@@ -66,8 +66,15 @@ def last_metrics(test_work_dir):
 
 
 def ensure_data(data_root, dry_run):
-    if osp.isfile(osp.join(data_root, 'demo_meta.json')):
-        return
+    """Build the demo set unless an up-to-date one (same ``data_version``) is there."""
+    sys.path.insert(0, osp.join(REPO, 'tools'))
+    from make_demo_data import DATA_VERSION
+    meta_path = osp.join(data_root, 'demo_meta.json')
+    if osp.isfile(meta_path):
+        with open(meta_path) as f:
+            if json.load(f).get('data_version') == DATA_VERSION:
+                return
+        print(f'[demo] {data_root} was built by another generator version; rebuilding')
     cmd = [sys.executable, 'tools/make_demo_data.py', data_root]
     print('[demo] building the demo dataset:', ' '.join(cmd), flush=True)
     if not dry_run:
