@@ -5,17 +5,16 @@
                          [--launcher none|pytorch]
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.utils import (load_tool_config, require_files,  # noqa: E402
+from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,  # noqa: E402
                                    run_launched)
 
 
@@ -28,21 +27,14 @@ def parse_args(argv=None):
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='dir where painted images are saved')
     parser.add_argument('--wait-time', type=float, default=2, help='show interval (s)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_tool_args(parser, argv)
 
 
 def build_cfg(args) -> Config:
-    require_files([(args.config, 'config file'), (args.checkpoint, 'checkpoint')])
     cfg = load_tool_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         if 'visualization' not in cfg.default_hooks:

@@ -8,18 +8,18 @@ gloo process group is created here, before the Runner (see mmseg_pseudoseg.compa
 """
 import argparse
 import logging
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.utils import load_tool_config, run_launched  # noqa: E402
+from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,  # noqa: E402
+                                   run_launched)
 
 
 def parse_args(argv=None):
@@ -30,15 +30,7 @@ def parse_args(argv=None):
                         help='resume from the latest checkpoint in the work_dir')
     parser.add_argument('--amp', action='store_true', default=False,
                         help='enable automatic-mixed-precision training')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_tool_args(parser, argv)
 
 
 def build_cfg(args) -> Config:

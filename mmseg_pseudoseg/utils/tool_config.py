@@ -1,9 +1,11 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: config loading and launch."""
+import argparse
+import os
 import os.path as osp
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from ..compat import init_cpu_distributed
 from .config_checks import check_custom_imports
@@ -46,8 +48,14 @@ def run_launched(launcher: str, fn: Callable[[], object]):
             dist.destroy_process_group()
 
 
-def require_files(items: Sequence):
-    """Raise ``FileNotFoundError`` for the first ``(path, what)`` that is missing."""
-    for path, what in items:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{what} not found: {path}')
+def parse_tool_args(parser: argparse.ArgumentParser, argv=None):
+    """Add the options every tool shares (``--cfg-options``, ``--launcher``,
+    ``--local-rank``), parse, and export ``LOCAL_RANK`` as mmseg's tools do."""
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
