@@ -185,7 +185,7 @@ class RecordHook(Hook):
             self.stashes[runner.iter + 1] = model.last_pseudo_labels
 
 
-def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg'):
+def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg', num_classes=21):
     geometry = [dict(type='RandomResize', scale=(64, 48), ratio_range=(0.5, 1.5),
                      keep_ratio=True),
                 dict(type='RandomCrop', crop_size=CROP, cat_max_ratio=1.0),
@@ -209,7 +209,7 @@ def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg'):
                               cutout_shape=(8, 8), fill_in=(124, 116, 104),
                               seg_fill_in=255),
                          dict(type='PackSemiSegInputs', seg_key='gt_valid_map')])])
-    model = deeplabv3plus_r18(num_classes=21, with_aux=False,
+    model = deeplabv3plus_r18(num_classes=num_classes, with_aux=False,
                               semi_train_cfg=dict(unsup_weight=2.0))
     model['type'] = model_type
     if model_type != 'PseudoSeg':
@@ -361,6 +361,19 @@ def test_hook_refuses_a_model_without_the_stash(voc_root, tmp_path):
     runner = Runner.from_cfg(Config(cfg))
     with pytest.raises(TypeError, match='EncoderDecoder has no `keep_pseudo_labels`'):
         runner.train()
+
+
+def test_hook_refuses_a_dataset_with_more_classes_than_the_model(voc_root, tmp_path):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = semi_runner_cfg(voc_root, str(tmp_path), dict(type='PseudoLabelHook'),
+                          num_classes=5)
+    cfg['visualizer']['name'] = 'pl_hook_test_classes'
+    runner = Runner.from_cfg(Config(cfg))
+    with pytest.raises(ValueError, match=r'SemiVOCDataset\(.*train.txt\) has 21 '
+                                         r'classes but the model predicts 5'):
+        runner.train()
+    assert runner.iter == 0  # refused before the first step
 
 
 def test_two_process_ddp_unwraps_the_model(voc_root, repo_root, tmp_path):

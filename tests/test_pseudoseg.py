@@ -1,9 +1,12 @@
 """PseudoSeg segmentor (SPEC §1-4) on tiny real mmseg models and preprocessed
 multi-branch batches (docs/batch_format.md)."""
 import copy
+import os.path as osp
+import traceback
 
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 
@@ -475,6 +478,69 @@ def test_sup_only_batch_and_label_values_beyond_num_classes():
     with pytest.raises(ValueError, match=r'Label values \[7\] outside \[0, 5\) .* in '
                                          'sup_000.jpg'):
         model.loss(inputs, samples)
+
+
+class HostReads(TorchDispatchMode):
+    """Records the ops that make the host wait for the device (a value read:
+    ``bool(t)``, ``t.item()``; ops with data-dependent output sizes), with the
+    innermost project file that asked for them."""
+    SYNC_OPS = ('aten._local_scalar_dense', 'aten.nonzero', 'aten._unique2',
+                'aten.unique_dim', 'aten.masked_select')
+
+    def __init__(self):
+        super().__init__()
+        self.origins = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if str(func).startswith(self.SYNC_OPS):
+            frames = [f for f in traceback.extract_stack()
+                      if '/mmseg_pseudoseg/' in f.filename or
+                      '/mmseg/' in f.filename]
+            self.origins.append(frames[-1].filename if frames else '?')
+        return func(*args, **(kwargs or {}))
+
+
+def test_value_checks_cost_one_host_sync_per_step():
+    """Validity-map and finite-logit checks are read with one sync at the end of
+    the step (DeferredChecks); labels are not read at all when they are fine."""
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    with HostReads() as reads:
+        model.loss(inputs, samples)
+    ours = [o for o in reads.origins if '/mmseg_pseudoseg/' in o]
+    assert [osp.basename(o) for o in ours] == ['deferred_checks.py'], reads.origins
+
+
+def test_non_finite_weak_logits_raise_at_the_same_step():
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    with torch.no_grad():
+        model.decode_head.conv_seg.bias.fill_(float('nan'))
+    with pytest.raises(RuntimeError, match=r"Non-finite logits reached the "
+                                           r"pseudo-label fusion .* branch 'weak': "
+                                           r'decoder logits \(\d+ NaN'):
+        model.loss(inputs, samples)
+
+
+def test_deferred_checks_resolve_once_and_raise_the_first_failure():
+    from mmseg_pseudoseg.models import DeferredChecks
+    checks, called = DeferredChecks(), []
+
+    def fail(name):
+        def raise_it():
+            called.append(name)
+            raise ValueError(name)
+        return raise_it
+
+    checks.add(torch.tensor(False), fail('a'))
+    checks.resolve()
+    assert called == [] and len(checks) == 0
+    checks.add(torch.tensor(False), fail('a'))
+    checks.add(torch.tensor([True]), fail('b'))
+    checks.add(torch.tensor(True), fail('c'))
+    with pytest.raises(ValueError, match='^b$'):
+        checks.resolve()
+    assert called == ['b'] and len(checks) == 0  # cleared for the next step
 
 
 # ------------------------------------------------------------ EMA teacher

@@ -26,6 +26,10 @@ On other iterations it does nothing except, when ``rampup_iters > 0``, set
 ``base`` = ``model.semi_train_cfg['unsup_weight']``; the model logs the weight it
 used as ``unsup.weight``).
 
+Before the first step it checks that no train dataset (each member of a
+``ConcatDataset``) has more classes than the model predicts
+(:func:`check_dataset_classes`).
+
 Statistics are those of the rank that computes them (rank 0 is the one logged);
 panels are written by rank 0 only.
 """
@@ -49,6 +53,28 @@ from .pseudo_label_stats import check_stash, format_histogram, pseudo_label_stat
 from .rampup import RAMPUP_MODES, rampup_factor
 
 SCALAR_PREFIX = 'train/pseudo_label/'
+
+
+def check_dataset_classes(dataset, num_classes: int) -> None:
+    """Raise before the first step if a training dataset has more classes than
+    the model predicts (its labels would leave ``[0, num_classes)``).
+
+    ``dataset``: the train dataset; a ``ConcatDataset`` is checked per member
+    (labelled and extra). This replaces a per-step label-value check in
+    ``PseudoSeg.loss`` (a host sync every step); the datasets check each mask
+    against their own classes when they load it.
+    """
+    members = getattr(dataset, 'datasets', None) or [dataset]
+    for member in members:
+        classes = (getattr(member, 'metainfo', None) or {}).get('classes')
+        if classes is not None and len(classes) > num_classes:
+            where = getattr(member, 'ann_file', '') or ''
+            raise ValueError(
+                f'{type(member).__name__}({where}) has {len(classes)} classes '
+                f'but the model predicts {num_classes} '
+                f'(decode_head.num_classes={num_classes}); set num_classes of the '
+                "model's heads to the dataset's class count, or metainfo="
+                'dict(classes=...) of the dataset to the classes the model has.')
 
 
 @HOOKS.register_module()
@@ -117,6 +143,7 @@ class PseudoLabelHook(Hook):
                 raise TypeError(
                     f'PseudoLabelHook needs a PseudoSeg model; '
                     f'{type(model).__name__} has no `{attr}` attribute')
+        check_dataset_classes(runner.train_dataloader.dataset, model.num_classes)
         cfg = getattr(model, 'semi_train_cfg', None) or {}
         base = cfg.get('unsup_weight', None) if hasattr(cfg, 'get') else None
         self.base_unsup_weight = float(model.unsup_weight if base is None else base)

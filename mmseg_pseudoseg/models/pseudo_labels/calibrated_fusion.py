@@ -15,6 +15,8 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 
+from ..utils.deferred_checks import DeferredChecks
+
 NORMS = ('rms', 'pixel_l2', 'none')
 SOURCES = ('fusion', 'decoder', 'sgc')
 
@@ -126,24 +128,34 @@ def current_iter() -> Optional[int]:
 
 
 def check_finite(tensors: Dict[str, Tensor], branch: str,
-                 image_names: Optional[List[str]] = None) -> None:
+                 image_names: Optional[List[str]] = None,
+                 checks: Optional[DeferredChecks] = None) -> None:
     """Raise ``RuntimeError`` naming the iteration, branch and tensor if any of
-    ``tensors`` holds NaN/inf. Costs one device sync for all tensors together."""
+    ``tensors`` holds NaN/inf. Costs one device sync for all tensors together, or
+    none when ``checks`` is given: the flag joins the step's deferred checks and
+    the error is raised when ``checks.resolve()`` runs (same iteration)."""
     tensors = {k: v for k, v in tensors.items() if v is not None}
     if not tensors:
         return
-    ok = torch.stack([torch.isfinite(v).all() for v in tensors.values()]).all()
-    if bool(ok):
-        return
-    bad = [f'{name} ({describe_non_finite(v)})' for name, v in tensors.items()
-           if not bool(torch.isfinite(v).all())]
+    bad = ~torch.stack([torch.isfinite(v).all() for v in tensors.values()]).all()
     it = current_iter()
-    where = f'iteration {it}' if it is not None else 'no iteration (outside a loop)'
-    images = f'; images: {", ".join(map(str, image_names))}' if image_names else ''
-    raise RuntimeError(
-        f'Non-finite logits reached the pseudo-label fusion at {where}, branch '
-        f'{branch!r}: {"; ".join(bad)}{images}. The weights are probably '
-        'diverging (lower the learning rate, check the data normalisation).')
+
+    def fail():
+        names = [f'{name} ({describe_non_finite(v)})' for name, v in tensors.items()
+                 if not bool(torch.isfinite(v).all())]
+        where = (f'iteration {it}' if it is not None else
+                 'no iteration (outside a loop)')
+        images = (f'; images: {", ".join(map(str, image_names))}'
+                  if image_names else '')
+        raise RuntimeError(
+            f'Non-finite logits reached the pseudo-label fusion at {where}, branch '
+            f'{branch!r}: {"; ".join(names)}{images}. The weights are probably '
+            'diverging (lower the learning rate, check the data normalisation).')
+
+    if checks is not None:
+        checks.add(bad, fail)
+    elif bool(bad):
+        fail()
 
 
 @MODELS.register_module()
@@ -230,7 +242,8 @@ class CalibratedFusion(nn.Module):
                 decoder_logits: Tensor,
                 sgc_logits: Optional[Tensor] = None,
                 branch: str = 'weak',
-                image_names: Optional[List[str]] = None) -> Dict[str, Tensor]:
+                image_names: Optional[List[str]] = None,
+                checks: Optional[DeferredChecks] = None) -> Dict[str, Tensor]:
         """Pseudo label from one view.
 
         Args:
@@ -238,6 +251,8 @@ class CalibratedFusion(nn.Module):
             sgc_logits: ``(N, C, h, w)`` SGC logits resized to ``(h, w)``; may be
                 None when :attr:`needs_sgc` is False.
             branch, image_names: context for the non-finite error.
+            checks: when given, the non-finite check is deferred to it (no host
+                sync here; :class:`DeferredChecks`), else it syncs and raises now.
 
         Returns:
             dict with ``pseudo_label`` ``(N, C, h, w)`` (rows sum to 1; one-hot if
@@ -254,7 +269,7 @@ class CalibratedFusion(nn.Module):
                              f'logits {tuple(decoder_logits.shape)} differ in shape')
         check_finite({'decoder logits': decoder_logits,
                       'SGC logits': sgc_logits if self.needs_sgc else None},
-                     branch, image_names)
+                     branch, image_names, checks)
         used_sgc = sgc_logits if self.needs_sgc else None
         if self.hard:
             probs = self._fuse(decoder_logits, used_sgc, 1.0)

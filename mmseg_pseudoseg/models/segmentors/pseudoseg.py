@@ -21,6 +21,7 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig, SampleList,
 from ..pseudo_labels.consistency_loss import (VALID_DOWNSAMPLE, downsample_valid,
                                               padding_valid_mask,
                                               soft_cross_entropy)
+from ..utils.deferred_checks import DeferredChecks
 from .ema_teacher import EMATeacher
 
 BRANCHES = ('sup', 'weak', 'strong')
@@ -187,10 +188,17 @@ class PseudoSeg(EncoderDecoder):
 
     # ------------------------------------------------------------------ entry
     def loss(self, inputs, data_samples) -> Dict[str, Tensor]:
-        """Losses of one step; see the class docstring for the two input forms."""
+        """Losses of one step; see the class docstring for the two input forms.
+
+        Value checks of the step (strong validity maps, finite weak logits) are
+        collected and read with one host sync at the end (:class:`DeferredChecks`);
+        label values are checked only when a loss fails on them (see
+        :meth:`_check_label_values`).
+        """
         if not isinstance(inputs, dict):
             return super().loss(inputs, data_samples)
         self._check_branches(inputs, data_samples)
+        checks = DeferredChecks()
         losses: Dict[str, Tensor] = {}
         cls_logits: List[Tensor] = []
         cls_labels: List[Tensor] = []
@@ -201,11 +209,12 @@ class PseudoSeg(EncoderDecoder):
             losses.update(self._unsup_loss(inputs['weak'], inputs['strong'],
                                            data_samples['weak'],
                                            data_samples['strong'], cls_logits,
-                                           cls_labels))
+                                           cls_labels, checks))
         if cls_logits:
             losses.update(add_prefix(
                 self.sgc_head.loss_cls(torch.cat(cls_logits), torch.cat(cls_labels)),
                 'cls'))
+        checks.resolve()
         return losses
 
     # ------------------------------------------------------------- checking
@@ -246,9 +255,18 @@ class PseudoSeg(EncoderDecoder):
                              f'{", ".join(missing)}')
         return torch.stack([s.gt_sem_seg.data for s in samples])
 
-    def _check_label_values(self, gt: Tensor, samples: SampleList) -> None:
-        """Labels must be in ``[0, num_classes)`` or the ignore index (one sync);
-        a dataset with more classes than the model fails here, naming the image."""
+    def _check_label_values(self, gt: Tensor, samples: SampleList,
+                            cause: Optional[BaseException] = None) -> None:
+        """Raise if labels leave ``[0, num_classes)`` other than the ignore index,
+        naming the images (a dataset with more classes than the model).
+
+        Not run on every step (it would cost a host sync): the datasets check
+        their masks against their own classes when they load them, the
+        ``PseudoLabelHook`` compares the dataset's classes with the model's before
+        training, and :meth:`_sup_loss` calls this when a loss fails, to turn the
+        loss's index error into this message (on CPU; on CUDA an out-of-range
+        target is a device-side assert that cannot be caught).
+        """
         ignore = self.decode_head.ignore_index
         bad = ((gt < 0) | (gt >= self.num_classes)) & (gt != ignore)
         if bool(bad.any()):
@@ -258,22 +276,27 @@ class PseudoSeg(EncoderDecoder):
                 f'Label values {values} outside [0, {self.num_classes}) (decode_head.'
                 f'num_classes={self.num_classes}, ignore {ignore}) in '
                 f'{", ".join(sample_name(samples[i], i) for i in rows)}; does the '
-                'dataset have more classes than the model?')
+                'dataset have more classes than the model?') from cause
 
-    def _strong_validity(self, samples: SampleList, shape) -> Tensor:
-        """``(Nu, H, W)`` bool from the strong validity maps (0 valid, 255 not)."""
+    def _strong_validity(self, samples: SampleList, shape,
+                         checks: DeferredChecks) -> Tensor:
+        """``(Nu, H, W)`` bool from the strong validity maps (0 valid, 255 not);
+        their values are checked through ``checks`` (no sync here)."""
         vmap = self._stack_seg(samples, 'strong')[:, 0]
         if tuple(vmap.shape[-2:]) != tuple(shape[-2:]):
             raise ValueError(f'strong validity maps {tuple(vmap.shape[-2:])} do not '
                              f'match the strong images {tuple(shape[-2:])}')
         invalid_value = self.decode_head.ignore_index
         odd = (vmap != 0) & (vmap != invalid_value)
-        if bool(odd.any()):
+
+        def fail():
             bad = odd.flatten(1).any(dim=1).nonzero()[:, 0].tolist()
             raise ValueError(
                 'strong gt_sem_seg must be a validity map with values 0 (valid) and '
                 f'{invalid_value} (padding/CutOut); other values in '
                 f'{", ".join(sample_name(samples[i], i) for i in bad)}')
+
+        checks.add(odd.any(), fail)
         return vmap == 0
 
     def _given_image_labels(self, samples: SampleList, device) -> Tensor:
@@ -306,7 +329,14 @@ class PseudoSeg(EncoderDecoder):
                   cls_logits: List[Tensor], cls_labels: List[Tensor]) -> dict:
         """L_s (+aux) on the labelled crops, plus L_sa and L_x inputs."""
         gt = self._stack_seg(samples, 'sup')  # (Ns, 1, H, W)
-        self._check_label_values(gt, samples)
+        try:
+            return self._sup_losses(inputs, samples, gt, cls_logits, cls_labels)
+        except (IndexError, RuntimeError) as err:  # an out-of-range label?
+            self._check_label_values(gt, samples, cause=err)
+            raise
+
+    def _sup_losses(self, inputs: Tensor, samples: SampleList, gt: Tensor,
+                    cls_logits: List[Tensor], cls_labels: List[Tensor]) -> dict:
         stages, feats = self._features(inputs)
         losses = add_prefix(self._decode_head_forward_train(feats, samples), 'sup')
         if self.with_auxiliary_head:
@@ -356,7 +386,8 @@ class PseudoSeg(EncoderDecoder):
     @torch.no_grad()
     def _pseudo_label(self, weak: Tensor, weak_samples: SampleList,
                       strong_valid: Tensor,
-                      given_labels: Optional[Tensor]) -> Dict[str, Tensor]:
+                      given_labels: Optional[Tensor],
+                      checks: Optional[DeferredChecks] = None) -> Dict[str, Tensor]:
         """The weak pass: pseudo label from decoder + SGC, no autograd graph."""
         net = self._weak_pass_modules()
         with self._weak_pass_mode(net):
@@ -379,16 +410,17 @@ class PseudoSeg(EncoderDecoder):
                                        align_corners=sgc.align_corners)
         return self.pseudo_labeler(
             decoder_logits, sgc_logits, branch='weak',
-            image_names=[sample_name(s, i) for i, s in enumerate(weak_samples)])
+            image_names=[sample_name(s, i) for i, s in enumerate(weak_samples)],
+            checks=checks)
 
     def _unsup_loss(self, weak: Tensor, strong: Tensor, weak_samples: SampleList,
                     strong_samples: SampleList, cls_logits: List[Tensor],
-                    cls_labels: List[Tensor]) -> dict:
+                    cls_labels: List[Tensor], checks: DeferredChecks) -> dict:
         """λ_u·L_u on the extra images (and L_x inputs in image-level mode)."""
-        strong_valid = self._strong_validity(strong_samples, strong.shape)
+        strong_valid = self._strong_validity(strong_samples, strong.shape, checks)
         given = (self._given_image_labels(strong_samples, strong.device)
                  if self.use_image_labels else None)
-        pseudo = self._pseudo_label(weak, weak_samples, strong_valid, given)
+        pseudo = self._pseudo_label(weak, weak_samples, strong_valid, given, checks)
 
         stages, feats = self._features(strong)
         strong_logits = self.decode_head.forward(feats)

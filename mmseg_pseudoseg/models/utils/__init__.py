@@ -1,0 +1,3 @@
+from .deferred_checks import DeferredChecks
+
+__all__ = ['DeferredChecks']
