@@ -9,7 +9,9 @@
 3. evaluates every final checkpoint with ``tools/test.py`` and prints one table
    (mIoU and ECE, mean ± std over the split seeds run).
 
-``--seeds 1 2 3`` runs the three 1/16 draws; ``--dry-run`` prints the commands.
+``--seeds 1 2 3`` runs the three 1/16 draws; ``--optional`` adds the optional row
+(PseudoSeg with the EMA teacher and λ_u ramp-up options); ``--only`` keeps the rows
+whose label contains a given substring; ``--dry-run`` prints the commands.
 The demo configs (``configs/pseudoseg/demo/``) inherit the VOC recipe's bases.
 """
 import argparse
@@ -26,14 +28,27 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = 'configs/pseudoseg/demo'
 DATA_ROOT = 'data/demo_voc'
 
-# (label, config, uses the labelled split seed)
+# (label, config, uses the labelled split seed, in the default run)
 RUNS = [
-    ('supervised baseline (1/16 labelled)', f'{DEMO}/demo_supervised_1-16.py', True),
-    ('PseudoSeg, extra unlabelled', f'{DEMO}/demo_pseudoseg_1-16.py', True),
-    ('PseudoSeg, extra image-level labels', f'{DEMO}/demo_pseudoseg_1-16_imglabels.py',
+    ('supervised baseline (1/16 labelled)', f'{DEMO}/demo_supervised_1-16.py', True,
      True),
-    ('ceiling: supervised, all labelled', f'{DEMO}/demo_supervised_full.py', False),
+    ('PseudoSeg, extra unlabelled', f'{DEMO}/demo_pseudoseg_1-16.py', True, True),
+    ('PseudoSeg, extra image-level labels', f'{DEMO}/demo_pseudoseg_1-16_imglabels.py',
+     True, True),
+    ('ceiling: supervised, all labelled', f'{DEMO}/demo_supervised_full.py', False,
+     True),
+    # optional (--optional): the SPEC's options for an untrained teacher
+    ('PseudoSeg, extra unlabelled, EMA teacher + λ_u ramp-up',
+     f'{DEMO}/demo_pseudoseg_1-16_scratch_options.py', True, False),
 ]
+
+
+def select_runs(only=None, optional=False):
+    """The default rows, plus the optional ones with ``optional``; ``only`` keeps
+    the rows whose label contains one of its substrings (optional rows included)."""
+    if only:
+        return [r for r in RUNS if any(o in r[0] for o in only)]
+    return [r for r in RUNS if r[3] or optional]
 
 
 def parse_args(argv=None):
@@ -42,6 +57,8 @@ def parse_args(argv=None):
     parser.add_argument('--seeds', type=int, nargs='+', default=[1],
                         help='labelled-split draws (1/16_seed<s>) to run')
     parser.add_argument('--only', nargs='+', help='substrings of run labels to keep')
+    parser.add_argument('--optional', action='store_true',
+                        help='also run the optional rows (EMA teacher + ramp-up)')
     parser.add_argument('--dry-run', action='store_true')
     return parser.parse_args(argv)
 
@@ -102,9 +119,9 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     ensure_data(osp.join(REPO, DATA_ROOT), args.dry_run)
-    runs = [r for r in RUNS if not args.only or any(o in r[0] for o in args.only)]
+    runs = select_runs(args.only, args.optional)
     rows = []
-    for label, config, seeded in runs:
+    for label, config, seeded, _ in runs:
         results = []
         for seed in (args.seeds if seeded else [None]):
             name = osp.splitext(osp.basename(config))[0]
