@@ -27,14 +27,44 @@ def test_every_demo_run_has_a_config(demo, repo_root):
         assert osp.isfile(osp.join(repo_root, config)), config
 
 
-def test_default_rows_are_the_issue_four_and_optional_rows_on_request(demo):
-    configs = [osp.basename(r[1]) for r in demo.select_runs()]
-    assert configs == ['demo_supervised_1-16.py', 'demo_pseudoseg_1-16.py',
-                       'demo_pseudoseg_1-16_imglabels.py', 'demo_supervised_full.py']
-    with_optional = [osp.basename(r[1]) for r in demo.select_runs(optional=True)]
-    assert with_optional == configs + ['demo_pseudoseg_1-16_scratch_options.py']
-    only = [osp.basename(r[1]) for r in demo.select_runs(only=['EMA'])]
-    assert only == ['demo_pseudoseg_1-16_scratch_options.py']
+def test_default_rows_ceiling_and_optional_rows_on_request(demo):
+    base = ['demo_supervised_1-16.py', 'demo_pseudoseg_1-16.py',
+            'demo_pseudoseg_1-16_imglabels.py']
+    names = lambda runs: [osp.basename(r[1]) for r in runs]  # noqa: E731
+    assert names(demo.select_runs()) == base
+    assert names(demo.select_runs(ceiling=True)) == base + ['demo_supervised_full.py']
+    assert names(demo.select_runs(optional=True)) == base + [
+        'demo_pseudoseg_1-16_scratch_options.py']
+    assert names(demo.select_runs(only=['EMA'])) == [
+        'demo_pseudoseg_1-16_scratch_options.py']
+
+
+def test_recorded_ceiling_is_the_calibration_record(demo, repo_root):
+    """The ceiling printed without --ceiling is the one docs/demo_calibration.md
+    records for demo_supervised_full.py, and it meets the >= 70 mIoU calibration."""
+    ceiling = demo.RECORDED_CEILING
+    assert ceiling['mIoU'] >= 70
+    with open(osp.join(repo_root, 'docs/demo_calibration.md')) as f:
+        record = f.read()
+    assert f'**{ceiling["mIoU"]:.2f}**' in record and f'{ceiling["ECE"]:.2f}' in record
+
+
+def test_ceiling_is_trained_only_with_the_flag(demo, capsys, tmp_path):
+    demo.main(['--dry-run', '--work-dir', str(tmp_path)])
+    assert 'demo_supervised_full.py' not in capsys.readouterr().out
+    demo.main(['--dry-run', '--ceiling', '--work-dir', str(tmp_path)])
+    assert 'demo_supervised_full.py' in capsys.readouterr().out
+
+
+def test_table_rows_mean_std_and_the_recorded_ceiling(demo, capsys):
+    rows = [('supervised', [(50.0, 2.0, 'a.pth', 1.0), (52.0, 4.0, 'b.pth', 2.0)])]
+    demo.print_table(rows, with_record=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[2] == '| supervised | 51.00 ± 1.41 | 3.00 ± 1.41 | 2 | a.pth | 3.0 |'
+    assert lines[3].startswith('| ceiling: supervised, all labelled (calibration '
+                               'record; --ceiling re-trains it) | 70.20 | 2.09 |')
+    demo.print_table(rows, with_record=False)
+    assert 'ceiling' not in capsys.readouterr().out
 
 
 def test_scratch_options_config_changes_only_teacher_and_rampup(repo_root):
