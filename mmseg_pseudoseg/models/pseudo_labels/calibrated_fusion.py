@@ -138,9 +138,9 @@ def check_finite(tensors: Dict[str, Tensor], branch: str,
     if not tensors:
         return
     bad = ~torch.stack([torch.isfinite(v).all() for v in tensors.values()]).all()
-    it = current_iter()
 
-    def fail():
+    def fail():  # runs in the same step (deferred: at checks.resolve())
+        it = current_iter()
         names = [f'{name} ({describe_non_finite(v)})' for name, v in tensors.items()
                  if not bool(torch.isfinite(v).all())]
         where = (f'iteration {it}' if it is not None else
