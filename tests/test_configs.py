@@ -1,4 +1,4 @@
-"""The config family (issue 5): every config trains one iteration on tiny trees.
+"""The config family: every config trains one iteration on tiny trees.
 
 Each experiment config under ``configs/pseudoseg/`` is loaded as a user would
 (``Config.fromfile``), shrunk only where the brief allows (tiny synthetic VOC / COCO
@@ -127,6 +127,8 @@ def tiny(cfg: Config, roots: dict, work_dir: str, tag: str,
             node['crop_size'] = CROP
         if node.get('type') == 'RandomCutOut':
             node['cutout_shape'] = (8, 8)
+        if node.get('type') == 'PaddedCutOut':
+            node.update(crop_size=CROP, box_size=(8, 8))
 
     walk(cfg._cfg_dict, fix)
     model = cfg.model
@@ -212,7 +214,9 @@ def test_config_trains_one_iteration(name, roots, tmp_path, request):
     assert type(sampler).__name__ == 'SemiBatchSampler'
     assert sampler.labelled_per_gpu == 2
     losses = _loss_names(runner)
-    if semi:
+    if semi and cfg.model.get('sgc_head') is None:  # released use_attention=False
+        assert losses == {'loss', 'sup.decode.loss_ce', 'unsup.loss_u'}, losses
+    elif semi:
         assert sampler.extra_per_gpu == 2
         assert {'sup.decode.loss_ce', 'unsup.loss_u', 'sgc.loss_sa',
                 'cls.loss_cls'} <= losses, losses
@@ -278,10 +282,13 @@ def test_headline_recipe_values():
     crops, cutouts = [], []
     walk(cfg.train_dataloader.to_dict(), lambda n: crops.append(n['crop_size'])
          if n.get('type') == 'RandomCrop' else None)
-    walk(cfg.train_dataloader.to_dict(), lambda n: cutouts.append(n['cutout_shape'])
-         if n.get('type') == 'RandomCutOut' else None)
+    walk(cfg.train_dataloader.to_dict(), lambda n: cutouts.append(
+        (n['crop_size'], n['box_size'], n['fill_in']))
+        if n.get('type') == 'PaddedCutOut' else None)
     assert [tuple(c) for c in crops] == [(513, 513), (513, 513)]
-    assert [tuple(c) for c in cutouts] == [(100, 100)]
+    assert [tuple(map(tuple, c)) for c in cutouts] == \
+        [((513, 513), (100, 100), (103.53, 116.28, 123.675))]
+    assert model.sgc_head.dropout_ratio == 0.0  # ResNet path: no classifier dropout
     # optimisation
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
@@ -322,13 +329,18 @@ def test_headline_model_has_output_stride_16():
 
 
 def test_other_settings_pinned():
-    high = load('deeplabv3plus_r101_voc-coco_highdata.py')
+    high = load('deeplabv3plus_r101_voc-train_coco-train2017.py')
     assert (high.model.pseudo_labeler.gamma, high.model.pseudo_labeler.temperature) == \
         (0.3, 0.7)
     assert high.train_cfg.max_iters == 90000 and high.param_scheduler[0].end == 90000
     labelled, extra = high.train_dataloader.dataset.datasets
     assert labelled.type == 'SemiVOCDataset' and extra.type == 'SemiCOCOObjectDataset'
-    assert labelled.ann_file == 'ImageSets/Segmentation/trainaug.txt'
+    assert labelled.ann_file == 'ImageSets/Segmentation/train.txt'  # 1,464 labelled
+    assert (extra.ann_file, extra.with_masks) == ('ImageSets/train2017.txt', False)
+    high_sup = load('deeplabv3plus_r101_voc-train_90k_supervised.py')
+    assert high_sup.train_dataloader.dataset.ann_file == \
+        'ImageSets/Segmentation/train.txt'
+    assert high_sup.train_cfg.max_iters == 90000
     coco = load('deeplabv3plus_xception65_coco_1-32.py')
     assert coco.model.decode_head.num_classes == 81
     assert tuple(coco.model.data_preprocessor.test_cfg.size) == (641, 641)
@@ -354,7 +366,7 @@ def test_other_settings_pinned():
     extra = img.train_dataloader.dataset.datasets[1]
     assert extra.with_masks
     strong = extra.pipeline[-1].strong
-    assert [t['type'] for t in strong] == ['StrongColorJitter', 'RandomCutOut',
+    assert [t['type'] for t in strong] == ['StrongColorJitter', 'PaddedCutOut',
                                            'ImageLevelLabels', 'PackSemiSegInputs']
 
 
@@ -384,8 +396,6 @@ EXTRA = 'train_dataloader.dataset.datasets.1'
 STRONG = EXTRA + '.pipeline.5.strong.0'
 HEAD = HEADLINE[len('deeplabv3plus_'):-3]
 DERIVED = [
-    ('r101_voc_1-16_abl-src-decoder', HEAD,
-     {'model.pseudo_labeler.source'}),
     ('r101_voc_1-16_abl-src-sgc', HEAD,
      {'model.pseudo_labeler.source'}),
     ('r101_voc_1-16_abl-hard', HEAD, {'model.pseudo_labeler.hard'}),
@@ -408,13 +418,18 @@ DERIVED = [
      {'labelled_split', LABELLED, EXTRA + '.exclude_split'}),
     ('r50_voc_1-16', HEAD,
      {'model.backbone.depth', 'model.backbone.init_cfg.checkpoint'}),
-    ('r101_voc-coco_highdata', HEAD, None),
+    ('r101_voc-train_coco-train2017', HEAD, None),
+    ('r101_voc_1-16_abl-src-decoder', HEAD, 'no-sgc'),
 ]
 
 
 @pytest.mark.parametrize('name,recipe,expected', DERIVED, ids=[d[0] for d in DERIVED])
 def test_derived_config_changes_only_its_setting(name, recipe, expected):
     changed = diff(f'deeplabv3plus_{name}.py', f'deeplabv3plus_{recipe}.py')
+    if expected == 'no-sgc':  # released use_attention=False: the SGC head is gone
+        assert {k for k in changed if not k.startswith('model.sgc_head.')} == \
+            {'model.sgc_head', 'model.pseudo_labeler.source'}
+        return
     if expected is None:  # high data: model, optimiser and hooks stay the recipe's
         assert not {k for k in changed if k.startswith(('model.backbone',
                                                         'model.decode_head',
@@ -432,7 +447,8 @@ def test_every_config_names_its_experiment():
         with open(osp.join(CONFIG_DIR, name), encoding='utf-8') as f:
             first = f.readline()
         assert first.startswith('# '), name
-        assert any(t in first for t in ('Table', 'Fig.', 'SPEC §', '§4.4', 'demo')), \
+        assert any(t in first for t in ('Table', 'Fig.', 'docs/method.md §', '§4.4',
+                                        'demo')), \
             (name, first)
 
 

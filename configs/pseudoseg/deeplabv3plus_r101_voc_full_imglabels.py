@@ -1,5 +1,6 @@
-# VOC12 1.4k/9k (SPEC §8 table, column 'full'), row 'PseudoSeg, image-level labels':
-# 73.8 mIoU reported with R50; 1,464 VOC train labelled, other 9k train_aug extra.
+# VOC12 1.4k/9k, docs/method.md §8 column 'full', row 'PseudoSeg, image-level labels',
+# ResNet-101; 1,464 VOC train labelled, the other 9k train_aug images extra.
+# Closest paper row: the same setting with ResNet-50 (no ResNet-101 number).
 _base_ = ['./deeplabv3plus_r101_voc_1-16_imglabels.py']
 labelled_split = 'ImageSets/Segmentation/train.txt'
 extra_split = 'ImageSets/Segmentation/aug.txt'  # train_aug - train: 9,118

@@ -1,5 +1,5 @@
-# COCO (SPEC §8 table, Xception-65), row 'PseudoSeg, unlabelled', column 1/256
-# of train2017 (split 1-256_seed1; 37.11 mIoU).
+# COCO, docs/method.md §8 (Xception-65, as the paper), row 'PseudoSeg, unlabelled',
+# column 1/256 of train2017 (split 1-256_seed1; 37.11 mIoU).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-256_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,4 +1,4 @@
-# COCO (SPEC §8 table, Xception-65), row 'Supervised', column 1/256
+# COCO, docs/method.md §8 (Xception-65, as the paper), row 'Supervised', column 1/256
 # of train2017 (split 1-256_seed1; 27.96 mIoU).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32_supervised.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-256_seed1.txt'

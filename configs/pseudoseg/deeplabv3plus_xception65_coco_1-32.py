@@ -1,5 +1,5 @@
-# COCO (SPEC §8 table, Xception-65), row 'PseudoSeg, unlabelled', column 1/32
-# of train2017 (split 1-32_seed1; 43.64 mIoU).
+# COCO, docs/method.md §8 (Xception-65, as the paper), row 'PseudoSeg, unlabelled',
+# column 1/32 of train2017 (split 1-32_seed1; 43.64 mIoU).
 _base_ = [
     './_base_/models/pseudoseg_deeplabv3plus_xception65-os16.py',
     './_base_/datasets/coco_semi_unlabelled.py',
@@ -8,3 +8,6 @@ _base_ = [
 model = dict(
     data_preprocessor=dict(test_cfg=dict(size=(641, 641))),  # COCO eval crop
     decode_head=dict(num_classes=81))  # 80 things + background
+# CutOut fill = this model's normalisation mean, 127.5 (xception65_backbone.py).
+train_dataloader = _base_.train_dataloader  # edit the inherited dict in place
+train_dataloader.dataset.datasets[1].pipeline[-1].strong[1].fill_in = (127.5, ) * 3

@@ -1,5 +1,5 @@
-# COCO (SPEC §8 table, Xception-65), row 'PseudoSeg, image-level labels', column 1/32
-# of train2017 (split 1-32_seed1; no number in SPEC §8).
+# COCO, docs/method.md §8 (Xception-65), row 'PseudoSeg, image-level labels', column
+# 1/32 of train2017 (split 1-32_seed1; the paper reports no number for it).
 _base_ = [
     './_base_/models/pseudoseg_deeplabv3plus_xception65-os16.py',
     './_base_/datasets/coco_semi_imglabels.py',
@@ -9,3 +9,6 @@ model = dict(
     data_preprocessor=dict(test_cfg=dict(size=(641, 641))),  # COCO eval crop
     decode_head=dict(num_classes=81),  # 80 things + background
     semi_train_cfg=dict(use_image_labels=True))
+# CutOut fill = this model's normalisation mean, 127.5 (xception65_backbone.py).
+train_dataloader = _base_.train_dataloader  # edit the inherited dict in place
+train_dataloader.dataset.datasets[1].pipeline[-1].strong[1].fill_in = (127.5, ) * 3

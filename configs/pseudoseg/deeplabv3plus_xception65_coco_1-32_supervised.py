@@ -1,4 +1,4 @@
-# COCO (SPEC §8 table, Xception-65), row 'Supervised', column 1/32
+# COCO, docs/method.md §8 (Xception-65, as the paper), row 'Supervised', column 1/32
 # of train2017 (split 1-32_seed1; 42.24 mIoU).
 _base_ = [
     './_base_/models/deeplabv3plus_xception65-os16.py',

@@ -1,5 +1,5 @@
-# COCO (SPEC §8 table, Xception-65), row 'PseudoSeg, image-level labels', column 1/512
-# of train2017 (split 1-512_seed1; no number in SPEC §8).
+# COCO, docs/method.md §8 (Xception-65), row 'PseudoSeg, image-level labels', column
+# 1/512 of train2017 (split 1-512_seed1; the paper reports no number for it).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32_imglabels.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-512_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,4 +1,4 @@
-# COCO (SPEC §8 table, Xception-65), row 'Supervised', column 1/512
+# COCO, docs/method.md §8 (Xception-65, as the paper), row 'Supervised', column 1/512
 # of train2017 (split 1-512_seed1; 22.94 mIoU).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32_supervised.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-512_seed1.txt'

@@ -1,5 +1,5 @@
-# COCO (SPEC §8 table, Xception-65), row 'PseudoSeg, unlabelled', column 1/64
-# of train2017 (split 1-64_seed1; 41.75 mIoU).
+# COCO, docs/method.md §8 (Xception-65, as the paper), row 'PseudoSeg, unlabelled',
+# column 1/64 of train2017 (split 1-64_seed1; 41.75 mIoU).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-64_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,4 +1,4 @@
-# COCO (SPEC §8 table, Xception-65), row 'Supervised', column 1/64
+# COCO, docs/method.md §8 (Xception-65, as the paper), row 'Supervised', column 1/64
 # of train2017 (split 1-64_seed1; 37.8 mIoU).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32_supervised.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-64_seed1.txt'

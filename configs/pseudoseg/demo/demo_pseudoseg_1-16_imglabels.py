@@ -1,6 +1,7 @@
 # Embedded demo, row 'PseudoSeg, extra image-level labels': demo_pseudoseg_1-16 with
 # the image-level recipe's change (deeplabv3plus_r101_voc_1-16_imglabels): class sets
-# of the strong crops (after CutOut) from the extra images' masks; L_x on them too.
+# of the strong crops (after CutOut) from the extra images' masks, which also train
+# the classifier (L_x, docs/method.md §1).
 _base_ = ['./demo_pseudoseg_1-16.py']
 model = dict(semi_train_cfg=dict(use_image_labels=True))
 extra = dict(

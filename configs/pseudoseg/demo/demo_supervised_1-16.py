@@ -14,7 +14,8 @@ model = dict(
     data_preprocessor=dict(size=crop_size, test_cfg=dict(size=(96, 128))),
     backbone=dict(depth=18, base_channels=base, stem_channels=base, init_cfg=None),
     decode_head=dict(in_channels=base * 8, channels=base * 4, c1_in_channels=base,
-                     c1_channels=base, num_classes=len(DEMO_CLASSES)))
+                     c1_channels=base, num_classes=len(DEMO_CLASSES),
+                     norm_cfg=_base_.backbone_norm_cfg))  # as demo_pseudoseg_1-16
 weak_geometry = [
     dict(type='RandomScaleStep', ratio_range=(0.5, 2.0), step=0.25),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),  # as demo_pseudoseg_1-16's labelled crops

@@ -2,6 +2,7 @@
 from .image_level_labels import ImageLevelLabels, labels_from_mask
 from .multi_view import MultiView
 from .packing import PackSemiSegInputs
+from .padded_cutout import PaddedCutOut
 from .random_scale_step import RandomScaleStep
 from .strong_color_jitter import (StrongColorJitter, adjust_brightness,
                                   adjust_contrast, adjust_saturation_hue,
@@ -9,6 +10,6 @@ from .strong_color_jitter import (StrongColorJitter, adjust_brightness,
 from .validity_map import GenerateValidityMap
 
 __all__ = ['GenerateValidityMap', 'ImageLevelLabels', 'MultiView',
-           'PackSemiSegInputs', 'RandomScaleStep', 'StrongColorJitter',
+           'PackSemiSegInputs', 'PaddedCutOut', 'RandomScaleStep', 'StrongColorJitter',
            'adjust_brightness', 'adjust_contrast', 'adjust_saturation_hue',
            'labels_from_mask', 'to_grayscale']

@@ -1,4 +1,4 @@
-# COCO 2017, labelled split + the rest of train2017 without labels (SPEC §6).
+# COCO 2017, labelled split + the rest of train2017 without labels (docs/method.md §6).
 # Batch 8 labelled + 8 extra per GPU (see voc_semi_unlabelled.py).
 _base_ = ['./coco_supervised.py']
 extra_split = 'ImageSets/train2017.txt'

@@ -1,5 +1,5 @@
 # COCO 2017 as 81-class segmentation (80 things + background), labelled split only
-# (supervised baselines; SPEC §6). Layout (tools/convert_coco_object.py,
+# (supervised baselines; docs/method.md §6). Layout (tools/convert_coco_object.py,
 # tools/make_splits.py coco):
 #   data/coco/train2017, val2017 (images), masks/{train2017,val2017} (class PNGs),
 #   ImageSets/{train2017,val2017}.txt, ImageSets/SegmentationSemi/1-32_seed1.txt ...

@@ -1,5 +1,5 @@
-# PASCAL VOC 2012, labelled split + extra images without labels (SPEC §6). The extra
-# set is train_aug (10,582 ids, which contains the labelled ids, as the released
+# PASCAL VOC 2012, labelled split + extra images without labels (docs/method.md §6).
+# The extra set is train_aug (10,582 ids, which contains the labelled ids, as the released
 # code's `train_split_cls=train_aug`); its masks are never read.
 # Batch: every per-GPU batch = 8 labelled + 8 extra images (SemiBatchSampler); on 8
 # GPUs that is the paper's 64 + 64 per step (4 + 4 on 16 GPUs in the paper).

@@ -1,4 +1,4 @@
-# PASCAL VOC 2012, labelled split only (supervised baselines; SPEC §6).
+# PASCAL VOC 2012, labelled split only (supervised baselines; docs/method.md §6).
 # Layout (tools/convert_voc_aug.py, tools/make_splits.py):
 #   data/VOCdevkit/VOC2012/JPEGImages, SegmentationClass (val masks),
 #   SegmentationClassAug (train/train_aug masks), ImageSets/Segmentation/*.txt,

@@ -1,19 +1,26 @@
-# DeepLabv3+ / ResNet-101 (V1c) at output stride 16: the supervised model (SPEC §7).
+# DeepLabv3+ / ResNet-101 (V1c) at output stride 16: the supervised model
+# (docs/method.md §7).
 # Encoder: strides (1, 2, 2, 1), dilations (1, 1, 1, 2) -> stride 16; ASPP rates
 # 6/12/18 (mmseg's `dilations=(1, 6, 12, 18)`: the 1 is the 1x1 branch); decoder
 # fuses the stride-4 feature (stage 1) as in DeepLabv3+.
 # Norm: plain BN (the paper did not synchronise BN). For synchronised statistics
-# across GPUs set `norm_cfg = dict(type='SyncBN', requires_grad=True)` in backbone
-# and decode_head (tools/dist_train.sh runs DDP, which SyncBN needs).
-norm_cfg = dict(type='BN', requires_grad=True)
+# across GPUs set `type='SyncBN'` in both norm configs below (tools/dist_train.sh
+# runs DDP, which SyncBN needs).
+# BN moving averages as the released code: TF decay d is PyTorch momentum 1 - d.
+# ResNet backbone decay 0.95, eps 1e-5 (third_party/deeplab/core/
+# feature_extractor.py:609-614) -> momentum 0.05; ASPP and decoder decay 0.9997,
+# eps 1e-5 (core/model.py:457-460 and 702-705) -> momentum 0.0003.
+backbone_norm_cfg = dict(type='BN', requires_grad=True, momentum=0.05, eps=1e-5)
+norm_cfg = dict(type='BN', requires_grad=True, momentum=0.0003, eps=1e-5)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
-    pad_val=0,            # after normalisation: padding = the mean colour (SPEC §5)
+    pad_val=0,            # after normalisation: padding = the mean colour
+                          # (docs/method.md §5)
     seg_pad_val=255,
-    size=(513, 513),      # training: pad every view to the crop (SPEC §5)
+    size=(513, 513),      # training: pad every view to the crop (docs/method.md §5)
     test_cfg=dict(size=(513, 513)))  # eval: pad to DeepLab's eval crop, 513 on VOC
 model = dict(
     type='EncoderDecoder',
@@ -26,7 +33,7 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         dilations=(1, 1, 1, 2),
         strides=(1, 2, 2, 1),
-        norm_cfg=norm_cfg,
+        norm_cfg=backbone_norm_cfg,
         norm_eval=False,
         style='pytorch',
         contract_dilation=True,
@@ -47,4 +54,4 @@ model = dict(
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
                          loss_weight=1.0, avg_non_ignore=True)),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))  # single scale, no flip (SPEC §5)
+    test_cfg=dict(mode='whole'))  # single scale, no flip (docs/method.md §5)

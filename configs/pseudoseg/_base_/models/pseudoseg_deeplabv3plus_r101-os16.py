@@ -1,6 +1,7 @@
-# PseudoSeg on DeepLabv3+ / ResNet-101, OS 16 (SPEC §1-4): the supervised model plus
-# the SGC head on the backbone's last two stages, the calibrated fusion and the
-# multi-branch preprocessor. Values are the released code's defaults (SPEC §4, §7).
+# PseudoSeg on DeepLabv3+ / ResNet-101, OS 16 (docs/method.md §1-4): the supervised
+# model plus the SGC head on the backbone's last two stages, the calibrated fusion and
+# the multi-branch preprocessor. Values are the released code's defaults
+# (docs/method.md §4, §7).
 _base_ = ['./deeplabv3plus_r101-os16.py']
 model = dict(
     type='PseudoSeg',
@@ -11,7 +12,9 @@ model = dict(
         cam_in_index=-1,                    # classifier + Grad-CAM: last stage
         hypercolumn_in_index=(-2, -1),      # SGC hypercolumn: last two stages
         attention_dim=128,
-        dropout_ratio=0.5,
+        # classifier: GAP -> 1x1 conv with no dropout on the ResNet path (third_party/
+        # deeplab/core/resnet_v1_beta.py:262-268); Xception-65 has dropout 0.5
+        dropout_ratio=0.0,
         background='released'),
     pseudo_labeler=dict(
         type='CalibratedFusion',

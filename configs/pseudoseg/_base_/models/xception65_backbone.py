@@ -10,7 +10,9 @@ xception65_backbone = dict(
     output_stride=16,
     out_indices=(0, 1, 2, 3),  # 256 ch @4 (decoder low level), middle flow 728,
                                # exit-flow block 1 (1024), block 2 (2048), @16
-    norm_cfg=dict(type='BN', eps=1e-3, requires_grad=True),
+    # BN decay 0.9997, eps 1e-3 (third_party/deeplab/core/feature_extractor.py:
+    # 625-632): PyTorch momentum 1 - 0.9997
+    norm_cfg=dict(type='BN', eps=1e-3, momentum=0.0003, requires_grad=True),
     norm_eval=False,
     init_cfg=dict(type='Pretrained',
                   checkpoint='checkpoints/xception65_tf_in1k.pth'))

@@ -1,4 +1,4 @@
-# COCO schedule (SPEC §7): the VOC schedule over 200k iterations, evaluated and
+# COCO schedule (docs/method.md §7): the VOC schedule over 200k iterations, evaluated and
 # checkpointed every 10k iterations.
 _base_ = ['./schedule_30k.py']
 max_iters = 200000

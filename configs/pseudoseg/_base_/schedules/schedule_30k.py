@@ -1,20 +1,30 @@
-# VOC schedule (SPEC §7): SGD momentum 0.9, lr 0.007, poly decay (power 0.9) to 0
-# over 30k iterations, no warm-up; evaluation (single scale, no flip) and a
+# VOC schedule (docs/method.md §7): SGD momentum 0.9, lr 0.007, poly decay (power
+# 0.9) to 0 over 30k iterations, no warm-up; evaluation (single scale, no flip) and a
 # checkpoint every 2k iterations; the best-mIoU checkpoint is kept as
 # best_mIoU_iter_*.pth next to the final iter_30000.pth (both are reported).
 #
 # Weight decay 4e-5: the released code's value (TF DeepLab's default for
 # Xception/MobileNet), used by the paper for every backbone. TF DeepLab suggests
 # 1e-4 for ResNets; we keep the paper's value so all recipes share one schedule.
-# As in TF DeepLab, norm layers, biases and depthwise convs do not decay.
+# As in TF DeepLab, norm layers, biases and depthwise convs do not decay. Nor do the
+# SGC's key, query and output layers (conv and its BN shift): the released code
+# builds them outside every regularised arg_scope (core/train_utils_core.py:196-206
+# and 258-265, called from train_wss.py:405-415 and 666-676), so they carry no L2
+# term; the classifier, built inside the backbone's scope, keeps its decay.
 max_iters = 30000
 val_interval = 2000
 optimizer = dict(type='SGD', lr=0.007, momentum=0.9, weight_decay=4e-5)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=optimizer,
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       dwconv_decay_mult=0.0),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0, bias_decay_mult=0.0, dwconv_decay_mult=0.0,
+        custom_keys={
+            'sgc_head.key': dict(decay_mult=0.0),
+            'sgc_head.query': dict(decay_mult=0.0),
+            'sgc_head.out_conv': dict(decay_mult=0.0),
+            'sgc_head.out_bias': dict(decay_mult=0.0),
+        }),
     clip_grad=None)
 param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters,

@@ -1,5 +1,5 @@
-# High-data schedule (paper Table 7, SPEC §7): the VOC schedule over 90k iterations,
-# evaluated on VOC val and checkpointed every 2k iterations.
+# High-data schedule (paper Table 7, docs/method.md §7): the VOC schedule over 90k
+# iterations, evaluated on VOC val and checkpointed every 2k iterations.
 _base_ = ['./schedule_30k.py']
 max_iters = 90000
 param_scheduler = [

@@ -1,10 +1,11 @@
-# High-data setting (paper Table 7): every VOC train_aug image labelled (10,582, SBD
-# masks) + COCO train2017 images as unlabelled extra data; evaluation on VOC val.
-# The COCO images are read without masks, so their class list does not matter:
-# ConcatDataset keeps VOC's metainfo (`ignore_keys`).
+# High-data setting (paper Table 7, docs/method.md §6): the 1,464 pixel-labelled VOC
+# train images + COCO images as extra data without labels; evaluation on VOC val.
+# `extra_split` names the COCO set of a Table 7 column (default: train2017, 118,287
+# images). The COCO images are read without masks, so their class list does not
+# matter: ConcatDataset keeps VOC's metainfo (`ignore_keys`).
 _base_ = ['./voc_supervised.py']
 coco_root = 'data/coco'
-labelled_split = 'ImageSets/Segmentation/trainaug.txt'
+labelled_split = 'ImageSets/Segmentation/train.txt'
 extra_split = 'ImageSets/train2017.txt'
 train_dataloader = dict(
     batch_size=16,  # per GPU, = labelled_per_gpu + extra_per_gpu
