@@ -34,7 +34,7 @@ def test_benchmark_writes_every_key(benchmark_tool, repo_root, tmp_path, capsys)
         saved['semi_step_s'] / (2 * saved['sup_step_s'] + saved['fwd_nograd_s']))
     assert saved['semi_step_s'] > 0 and saved['sup_step_s'] > 0
     assert saved['peak_mem_sup_mb'] > 0 and saved['peak_mem_semi_mb'] > 0
-    assert saved['strong_aug_ops'] == ['StrongColorJitter', 'PaddedCutOut']
+    assert saved['strong_aug_ops'] == ['StrongColorJitter', 'RandomCutOut']
     table = capsys.readouterr().out
     assert '| ratio_semi_over_bound |' in table and '≤ 1.05' in table
 
