@@ -192,3 +192,25 @@ def test_numbers_are_cited_only_for_the_measured_backbone():
         if 'r50' in name:
             assert '73.23' not in header, name
 
+
+
+def test_method_doc_sections_and_every_reference_to_them():
+    """docs/method.md keeps §1-§10 as headings, in order; every
+    ``docs/method.md §N`` in the configs and docs names one of them."""
+    import glob
+    import re
+    repo = osp.dirname(osp.dirname(CONFIG_DIR))
+    with open(osp.join(repo, 'docs', 'method.md'), encoding='utf-8') as f:
+        headings = re.findall(r'^## §(\d+) ', f.read(), flags=re.M)
+    assert headings == [str(n) for n in range(1, 11)]
+    files = glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    files += glob.glob(osp.join(repo, 'docs', '*.md'))
+    cited = 0
+    for path in files:
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+        for match in re.finditer(r'docs/method\.md\s+§(\d+)(?:-(\d+))?', text):
+            for number in filter(None, match.groups()):
+                assert 1 <= int(number) <= 10, (path, match.group(0))
+            cited += 1
+    assert cited >= 40
