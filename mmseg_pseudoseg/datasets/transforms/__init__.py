@@ -3,12 +3,14 @@ from .image_level_labels import ImageLevelLabels, labels_from_mask
 from .multi_view import MultiView
 from .packing import PackSemiSegInputs
 from .random_scale_step import RandomScaleStep
+from .sample_checks import CheckFiniteImage, CheckSegMap, SampleLoadError
 from .strong_color_jitter import (StrongColorJitter, adjust_brightness,
                                   adjust_contrast, adjust_saturation_hue,
                                   to_grayscale)
 from .validity_map import GenerateValidityMap
 
-__all__ = ['GenerateValidityMap', 'ImageLevelLabels', 'MultiView',
-           'PackSemiSegInputs', 'RandomScaleStep', 'StrongColorJitter',
-           'adjust_brightness', 'adjust_contrast', 'adjust_saturation_hue',
-           'labels_from_mask', 'to_grayscale']
+__all__ = ['CheckFiniteImage', 'CheckSegMap', 'GenerateValidityMap',
+           'ImageLevelLabels', 'MultiView', 'PackSemiSegInputs', 'RandomScaleStep',
+           'SampleLoadError', 'StrongColorJitter', 'adjust_brightness',
+           'adjust_contrast', 'adjust_saturation_hue', 'labels_from_mask',
+           'to_grayscale']
