@@ -16,7 +16,4 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
-# Checkpoints carry every rank's random-generator states, so --resume repeats the
-# interrupted run exactly. A config that sets its own custom_hooks lists it again.
-custom_hooks = [dict(type='RNGStateHook')]
 tta_model = dict(type='SegTTAModel')

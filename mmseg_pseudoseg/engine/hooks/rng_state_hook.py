@@ -107,8 +107,9 @@ def restore_rng_state(state: Dict, names=GENERATORS) -> None:
 class RNGStateHook(Hook):
     """Save every rank's generator states in checkpoints; restore them on resume.
 
-    Config: ``custom_hooks = [dict(type='RNGStateHook')]`` (in the default runtime
-    of this project). See the module docstring for what is saved and when.
+    Config: ``default_hooks = dict(rng_state=dict(type='RNGStateHook'))`` (set in
+    the schedule bases of this project, so a config that replaces ``custom_hooks``
+    keeps it). See the module docstring for what is saved and when.
     """
 
     priority = 'LOW'
@@ -159,11 +160,12 @@ class RNGStateHook(Hook):
         if self._saved is None:
             return
         now = capture_rng_state()
-        untouched = [name for name in GENERATORS
-                     if _same(name, now, self._before_fast_forward)]
+        names = [n for n in GENERATORS if n != 'cuda' or torch.cuda.is_available()]
+        untouched = [n for n in names if _same(n, now, self._before_fast_forward)]
         restore_rng_state(self._saved, untouched)
-        print_log(f'RNGStateHook: restored the {", ".join(untouched)} generator '
-                  f'state(s) of iteration {runner.iter}; '
-                  f'{", ".join(n for n in GENERATORS if n not in untouched) or "none"}'
-                  ' replayed by the data loader fast-forward.', logger='current')
+        replayed = [n for n in names if n not in untouched]
+        print_log(f'RNGStateHook: restored the {", ".join(untouched) or "no"} '
+                  f'generator state(s) saved at iteration {runner.iter}; replayed by '
+                  f'the data loader fast-forward: {", ".join(replayed) or "none"}.',
+                  logger='current')
         self._saved = self._before_fast_forward = None
