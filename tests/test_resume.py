@@ -136,7 +136,7 @@ def test_resumed_runner_equals_the_straight_run(tmp_path, with_hook):
 # config). An option with its own resumable state adds one entry here.
 COMMON = """_base_ = ['{smoke}']
 model = dict(decode_head=dict(dropout_ratio=0.5))  # dropout on: ASPP head + SGC
-train_cfg = dict(max_iters=4, val_interval=1000)
+train_cfg = dict(max_iters=4, val_interval=2)  # validation between the halves too
 param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=4,
                         by_epoch=False)]
 default_hooks = dict(checkpoint=dict(interval=2, max_keep_ckpts=-1))

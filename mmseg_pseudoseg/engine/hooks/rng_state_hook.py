@@ -16,16 +16,23 @@ nor restores. This hook keeps them in the checkpoint, one entry per rank:
 All of it loads with ``torch.load(weights_only=True)``.
 
 Timing, in mmengine 0.10.7's order of a resumed run: ``Runner.resume`` loads the
-checkpoint (``after_load_checkpoint``: the hook keeps this rank's entry) and re-seeds
+checkpoint (``after_load_checkpoint``: the hook keeps the saved states) and re-seeds
 with the checkpoint's seed; ``IterBasedTrainLoop.run`` calls ``before_train_epoch``
-(the hook notes every generator's state), fast-forwards the data loader, loads the
-first new batch and calls ``before_train_iter``, where the hook restores. A generator
+(the hook takes this rank's entry and notes every generator's current state),
+fast-forwards the data loader, loads the first new batch and calls
+``before_train_iter``, where the hook restores. A checkpoint loaded with
+``load_from`` (iteration 0) starts a fresh run: nothing is restored. A generator
 that the fast-forward advanced is one the data pipeline draws from in this process
 (``num_workers=0``); the fast-forward has replayed exactly those draws, so it is
 already where the straight run has it, and restoring the saved state would replay
 the first new batch's draws a second time: it is left as it is. Every other
 generator is set to its saved state, which is what the straight run's next step
 starts from.
+
+Validation inside training runs right after a checkpoint is saved; creating its data
+loader iterator alone draws from torch's generator. The hook sets every generator
+back after validation (``before_val`` / ``after_val``), so the next training step
+draws what it would have drawn without validation, as the resumed run does.
 
 States are captured after every training iteration (``after_train_iter``; in a
 distributed run gathered from every rank to every rank) and written by rank 0 when a
@@ -116,8 +123,10 @@ class RNGStateHook(Hook):
 
     def __init__(self) -> None:
         self._captured: Optional[List[Dict]] = None
+        self._loaded: Optional[List[Dict]] = None
         self._saved: Optional[Dict] = None
         self._before_fast_forward: Optional[Dict] = None
+        self._before_val: Optional[Dict] = None
 
     # --- saving ---------------------------------------------------------------
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
@@ -130,31 +139,39 @@ class RNGStateHook(Hook):
             states = [capture_rng_state()]
         checkpoint[CHECKPOINT_KEY] = states
 
+    # --- validation leaves the training stream alone ------------------------------
+    def before_val(self, runner) -> None:
+        self._before_val = capture_rng_state()
+
+    def after_val(self, runner) -> None:
+        if self._before_val is not None:
+            restore_rng_state(self._before_val)
+        self._before_val = None
+
     # --- restoring ------------------------------------------------------------
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        states = checkpoint.get(CHECKPOINT_KEY)
-        rank, world_size = get_dist_info()
-        if states is None:
-            print_log('RNGStateHook: the checkpoint holds no random-generator '
-                      'states; a resumed run continues with freshly seeded ones.\n'
-                      'Resume from a checkpoint written with RNGStateHook for a run '
-                      'that repeats the interrupted one exactly.',
-                      logger='current', level='WARNING')
-            return
-        if len(states) != world_size:
-            print_log(f'RNGStateHook: the checkpoint holds the random-generator '
-                      f'states of {len(states)} process(es) but this run has '
-                      f'{world_size}; they are not restored.\nResume with '
-                      f'{len(states)} process(es) to repeat the interrupted run '
-                      'exactly.', logger='current', level='WARNING')
-            return
-        self._saved = states[rank]
+        self._loaded = checkpoint.get(CHECKPOINT_KEY, [])
 
     def before_train_epoch(self, runner) -> None:
-        if self._saved is not None and runner.iter == 0:
-            self._saved = None  # weights loaded with load_from: a fresh run
-        if self._saved is not None:
-            self._before_fast_forward = capture_rng_state()
+        states, self._loaded = self._loaded, None
+        if states is None or runner.iter == 0:
+            return  # a fresh run (no checkpoint, or weights loaded with load_from)
+        rank, world_size = get_dist_info()
+        if len(states) != world_size:
+            if not states:
+                found = 'no random-generator states (written without RNGStateHook)'
+                fix = 'Resume from a checkpoint written with RNGStateHook'
+            else:
+                found = (f'the random-generator states of {len(states)} process(es) '
+                         f'and this run has {world_size}')
+                fix = f'Resume with {len(states)} process(es)'
+            print_log(f'RNGStateHook: the checkpoint holds {found}; the resumed '
+                      'steps draw other random numbers than the interrupted run '
+                      f'would have.\n{fix} to repeat the interrupted run exactly.',
+                      logger='current', level='WARNING')
+            return
+        self._saved = states[rank]
+        self._before_fast_forward = capture_rng_state()
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         if self._saved is None:
