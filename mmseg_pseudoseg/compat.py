@@ -127,8 +127,8 @@ def load_local_checkpoint(filename: str, map_location=None):
             f'({", ".join(unsafe)}). Re-save only its tensors from a trusted copy '
             f'(state_dict, optimizer, meta) into {filename}.') from err
     except (RuntimeError, EOFError, OSError) as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else \
-            type(err).__name__
+        text = str(err).strip()  # its first sentence: torch appends advice
+        reason = text.splitlines()[0].split('. ')[0] if text else type(err).__name__
         raise RuntimeError(
             f'checkpoint {filename} cannot be read ({reason}); it is truncated or '
             f'not a PyTorch checkpoint. Re-save or re-download {filename}.') from err

@@ -241,7 +241,7 @@ CASES = [
                                                      r'sgc_head\.num_classes=4'),
     (batch_size_not_labelled_plus_extra, ValueError,
      r'SemiBatchSampler: train_dataloader\.batch_size=6 must equal'),
-    (config_without_custom_imports, ValueError, r'Config \S+ uses \S+ from '
+    (config_without_custom_imports, ValueError, r'Config \S+ uses .+ from '
                                                 r'mmseg_pseudoseg but does not'),
     (truncated_checkpoint, RuntimeError, r'checkpoint \S+ cannot be read '),
     (checkpoint_needing_unsafe_globals, RuntimeError,
