@@ -6,6 +6,7 @@ pipelines.py``) and asserts the first words of the message and that the culprit
 (file, id or config key) is named in its last line.
 """
 import argparse
+import os
 import os.path as osp
 import re
 import shutil
@@ -98,7 +99,6 @@ def duplicate_split(root, repo_root):
 
 def id_without_image(root, repo_root):
     victim = _ids(root, TRAIN)[2]
-    import os
     os.remove(_image(root, victim))
     return lambda: _labelled(root, repo_root), repr(victim)
 
