@@ -11,6 +11,12 @@
    function, and allow-list only the numpy types mmengine stores (arrays, scalars,
    dtypes). Any run that imports this package (our tools, or the stock mmseg tools
    through the config's ``custom_imports``) writes such checkpoints.
+   A file torch cannot read (truncated, not a checkpoint) or one that needs globals
+   weights-only loading refuses fails inside ``torch.load`` with a message that
+   does not name the file (and, for the globals, suggests allow-listing them).
+   ``load_local_checkpoint`` replaces mmengine's loader of local paths (through
+   ``CheckpointLoader.register_scheme``, its public extension point) with one that
+   names the file, the unsafe globals, and what to do.
 3. CPU distributed training. mmengine 0.10.7's pytorch launcher calls
    ``torch.cuda.set_device`` and its DDP wrapper passes ``device_ids``; both fail on
    CPU-only torch. ``init_cpu_distributed`` creates the gloo process group before the
@@ -97,6 +103,44 @@ def register_checkpoint_safe_types() -> None:
         _numpy_safe_globals() + [rebuild_history_buffer])
 
 
+def load_local_checkpoint(filename: str, map_location=None):
+    """``torch.load(weights_only=True)`` of a local file; errors name the file."""
+    import os.path as osp
+    import pickle
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}. Check the path '
+                                '(load_from, --resume, or the CHECKPOINT argument).')
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        try:
+            unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+        except Exception:  # noqa: BLE001  not even a readable archive
+            unsafe = []
+        if not unsafe:
+            raise RuntimeError(
+                f'checkpoint {filename} cannot be unpickled ({err}). '
+                f'Re-save or re-download {filename}.') from err
+        raise RuntimeError(
+            f'checkpoint {filename} needs objects that weights-only loading refuses '
+            f'({", ".join(unsafe)}). Re-save only its tensors from a trusted copy '
+            f'(state_dict, optimizer, meta) into {filename}.') from err
+    except (RuntimeError, EOFError, OSError) as err:
+        text = str(err).strip()  # its first sentence: torch appends advice
+        reason = text.splitlines()[0].split('. ')[0] if text else type(err).__name__
+        raise RuntimeError(
+            f'checkpoint {filename} cannot be read ({reason}); it is truncated or '
+            f'not a PyTorch checkpoint. Re-save or re-download {filename}.') from err
+
+
+def register_checkpoint_loader() -> None:
+    """Use :func:`load_local_checkpoint` for local paths in mmengine."""
+    from mmengine.runner import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint,
+                                     force=True)
+
+
 # --- 3. CPU distributed ----------------------------------------------------------
 
 def init_cpu_distributed(launcher: str, backend: str = 'gloo') -> bool:
@@ -150,4 +194,5 @@ def _register_ddp_wrapper() -> None:
 def apply() -> None:
     check_versions()
     register_checkpoint_safe_types()
+    register_checkpoint_loader()
     _register_ddp_wrapper()

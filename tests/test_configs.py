@@ -393,7 +393,7 @@ def diff(name, recipe):
 
 LABELLED = 'train_dataloader.dataset.datasets.0.ann_file'
 EXTRA = 'train_dataloader.dataset.datasets.1'
-STRONG = EXTRA + '.pipeline.5.strong.0'
+STRONG = EXTRA + '.pipeline.6.strong.0'  # index 6: MultiView
 HEAD = HEADLINE[len('deeplabv3plus_'):-3]
 DERIVED = [
     ('r101_voc_1-16_abl-src-sgc', HEAD,

@@ -3,9 +3,10 @@
 The alignment tests run the real extra pipeline (load -> GenerateValidityMap ->
 RandomScaleStep -> RandomCrop -> RandomFlip -> MultiView(weak, strong)) on an image
 whose colour encodes the pixel position (lossless PNG), so equal pixels mean equal
-source coordinates. Jitter is "undone" by re-applying the recorded jitter parameters
-to the weak view; a negative control shows the comparison fails for independently
-augmented views.
+source coordinates. Jitter is "undone" by re-applying the jitter parameters to the
+weak view: ``ReplayedJitter`` draws them once more from the generator state the
+jitter itself drew from; a negative control shows the comparison fails for
+independently augmented views.
 """
 
 import numpy as np
@@ -25,6 +26,23 @@ BRANCHES = ['sup', 'weak', 'strong']
 CROP = 32
 FILL = (104, 116, 124)
 META = ('img_path', 'img_shape', 'scale_factor', 'flip', 'branch', 'jitter_params')
+
+
+@TRANSFORMS.register_module(force=True)
+class ReplayedJitter(StrongColorJitter):
+    """``StrongColorJitter`` whose parameters are also packed as metainfo.
+
+    The parameters are drawn a second time from the numpy state the jitter draws
+    from, so the image is exactly what ``StrongColorJitter`` makes of it.
+    """
+
+    def transform(self, results):
+        state = np.random.get_state()
+        params = self.get_params()
+        np.random.set_state(state)
+        results = super().transform(results)
+        results['jitter_params'] = params
+        return results
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +149,7 @@ def test_weak_and_strong_share_geometry_with_jitter(position_root, preset):
     for seed in range(8):
         np.random.seed(seed)
         out = _dataset(position_root,
-                       extra_pipeline(dict(type='StrongColorJitter', preset=preset)))[0]
+                       extra_pipeline(dict(type='ReplayedJitter', preset=preset)))[0]
         weak = _hwc(out['inputs']['weak'])
         strong = _hwc(out['inputs']['strong'])
         params = out['data_samples']['strong'].metainfo['jitter_params']
@@ -148,7 +166,7 @@ def test_weak_and_strong_share_geometry_with_jitter(position_root, preset):
 def test_negative_control_independent_views_are_detected(position_root):
     """Weak and strong from two independent geometric draws fail the check
     whenever the two draws differ (they coincide only by chance)."""
-    ds = _dataset(position_root, extra_pipeline(dict(type='StrongColorJitter')))
+    ds = _dataset(position_root, extra_pipeline(dict(type='ReplayedJitter')))
     differing = 0
     for seed in range(8):
         np.random.seed(seed)
@@ -259,12 +277,14 @@ def test_random_scale_step_discrete_and_continuous():
     for _ in range(200):
         r = step(dict(img=img.copy(), gt_valid_map=np.zeros((40, 60), np.uint8),
                       seg_fields=['gt_valid_map']))
-        f = r['scale_step_factor']
+        f = r['img'].shape[0] / 40  # quarter steps of 40 and 60 are whole pixels
         factors.add(f)
         assert r['img'].shape[:2] == (int(40 * f + 0.5), int(60 * f + 0.5))
+        assert tuple(r['scale_factor']) == (f, f)
         assert r['gt_valid_map'].shape == r['img'].shape[:2]
     assert factors == {0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0}
     cont = RandomScaleStep(step=None)
-    draws = [cont(dict(img=img.copy()))['scale_step_factor'] for _ in range(200)]
-    assert 0.5 <= min(draws) < 0.6 and 1.9 < max(draws) <= 2.0
-    assert len({round(d, 6) for d in draws}) == 200
+    big = np.zeros((400, 600, 3), np.uint8)
+    widths = [cont(dict(img=big.copy()))['img'].shape[1] for _ in range(200)]
+    assert 300 <= min(widths) < 360 and 1140 < max(widths) <= 1200
+    assert len(set(widths)) > 100  # a continuous factor, not 7 steps

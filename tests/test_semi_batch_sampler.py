@@ -133,18 +133,6 @@ def test_dataset_shape_errors_and_labelled_only_mode():
     assert sorted(flat[:10]) == list(range(10)) and len(only[0]) == 4
 
 
-def test_load_state_dict_switches_seed_at_the_same_position():
-    resumed = _sampler(seed=1)
-    iterator = iter(resumed)
-    head = [next(iterator) for _ in range(3)]
-    assert head == _take(_sampler(seed=1), 3)
-    resumed.load_state_dict(_sampler(seed=9).state_dict())
-    tail = [next(iterator) for _ in range(4)]
-    assert tail == _take(_sampler(seed=9), 7)[3:]
-    with pytest.raises(ValueError, match='world_size'):
-        resumed.load_state_dict(dict(_sampler(seed=9).state_dict(), world_size=2))
-
-
 class RecordingModel(BaseModel):
     """Trains one scalar and records the global indices of every batch."""
 

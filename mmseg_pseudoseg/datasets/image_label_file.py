@@ -31,17 +31,20 @@ def _entries_from_json(path: str) -> Dict[str, List]:
         try:
             data = json.load(f)
         except json.JSONDecodeError as err:
-            raise ValueError(f'image-label file {path} is not valid JSON: {err}')
+            raise ValueError(f'image-label file {path} is not valid JSON ({err}). '
+                             f'Fix the syntax of {path}.')
     if not isinstance(data, dict):
-        raise ValueError(f'image-label file {path} must hold a JSON object '
-                         '{image_id: [labels]}, got ' + type(data).__name__)
+        raise ValueError(f'image-label file {path} holds a JSON '
+                         f'{type(data).__name__}. Write one object '
+                         f'{{image_id: [labels]}} into {path}.')
     entries = {}
     for img_id, labels in data.items():
         if isinstance(labels, (str, int)):
             labels = [labels]
         if not isinstance(labels, list):
             raise ValueError(f'image-label file {path}, entry {img_id!r}: expected '
-                             f'a list of class names or ids, got {labels!r}')
+                             f'a list of class names or ids, got {labels!r}. Give '
+                             f'entry {img_id!r} a list of labels in {path}.')
         entries[str(img_id)] = labels
     return entries
 
@@ -58,7 +61,8 @@ def _entries_from_csv(path: str) -> Dict[str, List]:
             img_id = cells[0]
             if img_id in entries:
                 raise ValueError(f'image-label file {path}:{row_no}: image '
-                                 f'{img_id!r} is listed twice.')
+                                 f'{img_id!r} is listed twice. Keep one row per '
+                                 f'image in {path}.')
             labels = [tok for cell in cells[1:] for tok in re.split(r'[;\s]+', cell)
                       if tok]
             entries[img_id] = labels
@@ -74,11 +78,13 @@ def _to_class_index(label, classes: Sequence[str], path: str, img_id: str) -> in
         if 0 <= index < num_classes:
             return index
         raise ValueError(f'image-label file {path}, entry {img_id!r}: class id '
-                         f'{index} is outside [0, {num_classes}).')
+                         f'{index} is outside [0, {num_classes}). Use class ids '
+                         f'0..{num_classes - 1} or class names in {path}.')
     if isinstance(label, str) and label in classes:
         return classes.index(label)
     raise ValueError(f'image-label file {path}, entry {img_id!r}: unknown class '
-                     f'{label!r}; known classes: {", ".join(classes)}.')
+                     f'{label!r}; known classes: {", ".join(classes)}. Correct entry '
+                     f'{img_id!r} of {path}.')
 
 
 def read_image_label_file(path: str, classes: Sequence[str]) -> Dict[str, np.ndarray]:
@@ -94,14 +100,17 @@ def read_image_label_file(path: str, classes: Sequence[str]) -> Dict[str, np.nda
             file and the entry).
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'image-label file not found: {path}')
+        raise FileNotFoundError(f'image-label file not found: {path}. Set the '
+                                'dataset\'s image_labels_file to an existing .json '
+                                'or .csv file.')
     classes = list(classes)
     if path.lower().endswith('.json'):
         entries = _entries_from_json(path)
     elif path.lower().endswith('.csv'):
         entries = _entries_from_csv(path)
     else:
-        raise ValueError(f'image-label file {path}: use a .json or .csv file.')
+        raise ValueError(f'image-label file {path} is neither .json nor .csv. '
+                         'Convert it to one of the two formats.')
     result = {}
     for img_id, labels in entries.items():
         vector = np.zeros(len(classes) - 1, np.float32)

@@ -10,31 +10,29 @@ One class serves the three roles of a PseudoSeg run:
   ``image_labels_file`` = per-image tags;
 * **val**: ``ann_file`` = the val list (``test_mode=True``).
 
-Every check happens here, at construction, and names the path or ids at fault:
+Split-level checks happen here, at construction, and name the path or ids at fault:
 missing data root / image folder / split file, empty split, duplicate ids, ids
 without an image (or mask) on disk, overlap with a ``disjoint_from`` list, image-label
-entries that are unknown or missing. Per-file content is checked when a sample is
-loaded (:meth:`prepare_data`): a mask with values outside ``[0, C) ∪ {ignore_index}``
-or of a different size than its image, and any loading error, raise an error that
-names the image and mask files.
+entries that are unknown or missing. Per-file content is checked by transforms
+when a sample is loaded (``CheckFiniteImage`` after ``LoadImageFromFile``,
+``CheckSegMap`` after ``LoadAnnotations``; both in the default pipelines), and any
+other loading error is re-raised naming the image and mask files
+(:meth:`SemiSegDataset.prepare_data`). Every info carries ``num_classes`` and
+``ignore_index`` for those checks.
 """
 import logging
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
-import numpy as np
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from .image_label_file import read_image_label_file
 from .split_file import (SPLIT_TOOL_HINT, check_disjoint, check_ids_on_disk,
                          format_offenders, read_split_file)
+from .transforms.sample_checks import SampleLoadError
 
 __all__ = ['SemiSegDataset', 'SampleLoadError']
-
-
-class SampleLoadError(RuntimeError):
-    """A sample could not be loaded; the message names its files."""
 
 
 def _as_list(value: Union[None, str, Sequence[str]]) -> List[str]:
@@ -91,7 +89,8 @@ class SemiSegDataset(BaseSegDataset):
         data_root = kwargs.get('data_root')
         if data_root is not None and not osp.isdir(data_root):
             raise FileNotFoundError(
-                f'{type(self).__name__}: data_root {data_root!r} does not exist.')
+                f'{type(self).__name__}: data_root {data_root!r} does not exist. '
+                'Point data_root at the dataset folder (see README, Data).')
         self.with_masks = with_masks
         self.exclude_split = _as_list(exclude_split)
         self.disjoint_from = _as_list(disjoint_from)
@@ -102,8 +101,10 @@ class SemiSegDataset(BaseSegDataset):
         if not with_masks:
             data_prefix.pop('seg_map_path', None)
         elif data_prefix.get('seg_map_path') is None:
-            raise ValueError(f'{type(self).__name__}(ann_file={ann_file!r}): '
-                             "with_masks=True needs data_prefix['seg_map_path'].")
+            raise ValueError(f'{type(self).__name__}(ann_file={ann_file!r}) has '
+                             "no data_prefix['seg_map_path']. Set it to the mask "
+                             'folder, or set with_masks=False for data without '
+                             'masks.')
         kwargs['data_prefix'] = data_prefix
         self._image_dir_name = osp.basename(
             str(data_prefix.get('img_path', '')).rstrip('/'))
@@ -139,11 +140,13 @@ class SemiSegDataset(BaseSegDataset):
         name = type(self).__name__
         img_dir = self.data_prefix.get('img_path', '')
         if img_dir and not osp.isdir(img_dir):
-            raise FileNotFoundError(f'{name}: image folder {img_dir!r} does not exist.')
+            raise FileNotFoundError(f'{name}: image folder {img_dir!r} does not '
+                                    "exist. Check data_root and data_prefix['img_path'].")
         ann_dir = self.data_prefix.get('seg_map_path') if self.with_masks else None
         if self.with_masks and self.check_files and ann_dir and not osp.isdir(ann_dir):
-            raise FileNotFoundError(f'{name}: mask folder {ann_dir!r} does not exist '
-                                    '(set with_masks=False for data without masks).')
+            raise FileNotFoundError(f'{name}: mask folder {ann_dir!r} does not exist. '
+                                    "Check data_prefix['seg_map_path'], or set "
+                                    'with_masks=False for data without masks.')
         ids = self._read_ids(self.ann_file)
 
         for other in self.disjoint_from:
@@ -159,7 +162,8 @@ class SemiSegDataset(BaseSegDataset):
             ids = kept
             if not ids:
                 raise ValueError(f'{name}: no id of {self.ann_file} remains after '
-                                 f'excluding {other_path}.')
+                                 f'excluding {other_path}. Check exclude_split: the '
+                                 'extra list must hold more than the labelled ids.')
 
         img_paths = [osp.join(img_dir, i + self.img_suffix) for i in ids]
         seg_paths = ([osp.join(ann_dir, i + self.seg_map_suffix) for i in ids]
@@ -179,7 +183,8 @@ class SemiSegDataset(BaseSegDataset):
                 raise ValueError(
                     f'{name}: {len(missing)} id(s) of {self.ann_file} have no entry '
                     f'in the image-label file {label_path}: '
-                    f'{format_offenders(missing)}.')
+                    f'{format_offenders(missing)}. Add an entry (an empty label '
+                    f'list is allowed) for each of them to {label_path}.')
 
         keep = list(range(len(ids)))
         if self.skip_unreadable:
@@ -190,7 +195,8 @@ class SemiSegDataset(BaseSegDataset):
         for k in keep:
             info = dict(img_path=img_paths[k], img_id=ids[k], num_classes=num_classes,
                         label_map=self.label_map,
-                        reduce_zero_label=self.reduce_zero_label, seg_fields=[])
+                        reduce_zero_label=self.reduce_zero_label,
+                        ignore_index=self.ignore_index, seg_fields=[])
             if seg_paths is not None:
                 info['seg_map_path'] = seg_paths[k]
             if labels is not None:
@@ -214,63 +220,36 @@ class SemiSegDataset(BaseSegDataset):
                       f'image(s) of {self.ann_file}: {format_offenders(bad)}.',
                       logger='current', level=logging.WARNING)
         if not keep:
-            raise ValueError(f'{type(self).__name__}: no readable image in '
-                             f'{self.ann_file}.')
+            raise ValueError(f'{type(self).__name__}: no image listed in '
+                             f'{self.ann_file} can be read. Check the image folder '
+                             "data_prefix['img_path'] and img_suffix.")
         return keep
 
-    # --- per-sample checks ----------------------------------------------------
-    def _check_seg_map(self, results: dict) -> None:
-        seg = results['gt_seg_map']
-        img = results['img']
-        where = results.get('seg_map_path', '<no seg_map_path>')
-        if seg.shape[:2] != img.shape[:2]:
-            raise SampleLoadError(
-                f'mask {where} has size {seg.shape[:2]} but image '
-                f'{results.get("img_path")} has size {img.shape[:2]}.')
-        num_classes = len(self._metainfo['classes'])
-        counts = np.bincount(np.asarray(seg, np.uint8).ravel(), minlength=256) \
-            if seg.dtype == np.uint8 else None
-        if counts is not None:
-            present = np.flatnonzero(counts)
-        else:
-            present = np.unique(seg)
-        bad = [int(v) for v in present
-               if not (0 <= v < num_classes or v == self.ignore_index)]
-        if bad:
-            raise SampleLoadError(
-                f'mask {where} has values {bad[:10]} outside [0, {num_classes}) '
-                f'and the ignore index {self.ignore_index}.')
-
+    # --- per-sample loading ------------------------------------------------------
     def prepare_data(self, idx):
-        """Run the pipeline; check the mask right after it is loaded.
+        """Run the pipeline; any failure is re-raised naming the sample's files.
 
-        Any failure is re-raised as :class:`SampleLoadError` naming the image and
-        mask files (with ``skip_unreadable=True`` a failing loader makes the
-        sample ``None``, so mmengine draws another one, and a warning is logged).
+        :class:`SampleLoadError` from the checking transforms (``CheckFiniteImage``,
+        ``CheckSegMap``) passes through unchanged. Any other failure (a corrupt
+        image, an unreadable mask) becomes a :class:`SampleLoadError` naming the
+        image and mask files; with ``skip_unreadable=True`` the sample becomes
+        ``None`` instead (mmengine then draws another one) and a warning is logged.
         """
-        data_info = self.get_data_info(idx)
-        results, checked = data_info, False
-        for transform in self.pipeline.transforms:
-            try:
-                results = transform(results)
-            except SampleLoadError:
-                raise
-            except Exception as err:
-                name = type(transform).__name__
-                if self.skip_unreadable and name.startswith('Load'):
-                    print_log(f'{type(self).__name__}: skipping unreadable sample '
-                              f'{data_info.get("img_path")}: {err}',
-                              logger='current', level=logging.WARNING)
-                    return None
-                raise SampleLoadError(
-                    f'{type(self).__name__}: {name} failed on image '
-                    f'{data_info.get("img_path")} (mask '
-                    f'{data_info.get("seg_map_path")}): {type(err).__name__}: '
-                    f'{err}') from err
-            if results is None:
+        try:
+            return super().prepare_data(idx)
+        except SampleLoadError:
+            raise
+        except Exception as err:  # noqa: BLE001  re-raised with the file names
+            info = self.get_data_info(idx)
+            files = f'image {info.get("img_path")}'
+            if info.get('seg_map_path'):
+                files += f' (mask {info["seg_map_path"]})'
+            reason = f'{type(err).__name__}: {err}'.replace('\n', ' ')
+            if self.skip_unreadable:
+                print_log(f'{type(self).__name__}: skipped the unreadable {files}: '
+                          f'{reason}', logger='current', level=logging.WARNING)
                 return None
-            if (not checked and isinstance(results, dict)
-                    and 'gt_seg_map' in results and 'img' in results):
-                self._check_seg_map(results)
-                checked = True
-        return results
+            raise SampleLoadError(
+                f'{type(self).__name__} could not load {files}: {reason}. Repair '
+                f'or replace the file, or remove id {info.get("img_id")!r} from '
+                f'{self.ann_file}.') from err

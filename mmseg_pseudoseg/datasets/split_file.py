@@ -66,17 +66,20 @@ def parse_split_lines(lines: Iterable[str], source: str = '<lines>',
         if len(fields) > 2:
             raise ValueError(
                 f'{source}:{line_no}: expected an image id or "image_path '
-                f'mask_path", got {len(fields)} fields: {raw.strip()!r}')
+                f'mask_path", got {len(fields)} fields: {raw.strip()!r}. Write one '
+                f'id (or one image and one mask path) per line of {source}.')
         formats.setdefault(len(fields), line_no)
         if len(formats) > 1:
             raise ValueError(
                 f'{source} mixes one-id lines (first at line {formats[1]}) and '
-                f'two-path lines (first at line {formats[2]}); use one format.')
+                f'two-path lines (first at line {formats[2]}). Use one of the two '
+                f'formats throughout {source}.')
         ids.append(fields[0] if len(fields) == 1 else
                    _strip_image_dir(fields[0], image_dir))
         line_nos.append(line_no)
     if not ids:
-        raise ValueError(f'split file {source} lists no images (empty file).')
+        raise ValueError(f'split file {source} lists no images (empty file). Write '
+                         f'one image id per line into {source}. {SPLIT_TOOL_HINT}')
     counts = Counter(ids)
     duplicates = [i for i in counts if counts[i] > 1]
     if duplicates:
@@ -88,7 +91,8 @@ def parse_split_lines(lines: Iterable[str], source: str = '<lines>',
         more = (f' (and {len(duplicates) - MAX_SHOWN} more)'
                 if len(duplicates) > MAX_SHOWN else '')
         raise ValueError(f'split file {source} lists {len(duplicates)} id(s) more '
-                         f'than once: {", ".join(details)}{more}.')
+                         f'than once: {", ".join(details)}{more}. Keep one line per '
+                         f'id in {source}.')
     return ids
 
 
@@ -112,7 +116,7 @@ def check_disjoint(ids: Sequence[str], source: str, other_ids: Sequence[str],
         raise ValueError(
             f'{len(overlap)} id(s) of {source} are also in {other_source}: '
             f'{format_offenders(overlap)}. Training and validation lists must '
-            'not overlap.')
+            f'not overlap: remove these ids from {source}.')
 
 
 class _DirListing:
@@ -148,4 +152,5 @@ def check_ids_on_disk(ids: Sequence[str], paths: Dict[str, Sequence[str]],
             raise FileNotFoundError(
                 f'{len(missing)} id(s) listed in {source} have no {kind} file: '
                 f'{format_offenders([m[0] for m in missing])}; expected e.g. '
-                f'{missing[0][1]}')
+                f'{missing[0][1]}. Add the missing files or remove these ids from '
+                f'{source}.')

@@ -23,12 +23,11 @@ Resume: mmengine's ``IterBasedTrainLoop`` fast-forwards a resumed run by calling
 deterministic, so with the same seed the resumed run continues with exactly the
 batches the interrupted run would have seen (the sampler itself never skips, so
 nothing is skipped twice). The seed defaults to the wrapped sampler's, i.e. the
-runner's ``randomness.seed``: fix it (or pass ``seed`` here) for resumable runs.
-``state_dict``/``load_state_dict`` carry the seed; loading a different one while an
-iterator runs makes it continue the new seed's stream at the same batch position.
+runner's ``randomness.seed``, which mmengine stores in the checkpoint and restores
+on resume.
 """
 import itertools
-from typing import Dict, Iterator, List, Optional
+from typing import Iterator, List, Optional
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
@@ -65,7 +64,7 @@ class SemiBatchSampler(Sampler):
                 labelled_per_gpu + extra_per_gpu < 1:
             raise ValueError(f'SemiBatchSampler: labelled_per_gpu={labelled_per_gpu} '
                              f'and extra_per_gpu={extra_per_gpu} must be >= 0 with a '
-                             'positive sum.')
+                             'positive sum. Set both in train_dataloader.batch_sampler.')
         if batch_size != labelled_per_gpu + extra_per_gpu:
             raise ValueError(
                 f'SemiBatchSampler: train_dataloader.batch_size={batch_size} must '
@@ -75,31 +74,34 @@ class SemiBatchSampler(Sampler):
                 'use batch_size as the per-GPU batch.')
         dataset = getattr(sampler, 'dataset', None)
         if dataset is None:
-            raise TypeError('SemiBatchSampler needs a sampler with a `dataset` '
-                            '(InfiniteSampler or DefaultSampler).')
+            raise TypeError('SemiBatchSampler needs a sampler with a `dataset`. Set '
+                            "train_dataloader.sampler=dict(type='InfiniteSampler').")
         if hasattr(dataset, 'cumulative_sizes') and hasattr(dataset, 'datasets'):
             sizes = [len(d) for d in dataset.datasets]
             if len(sizes) != 2:
                 raise ValueError(
                     'SemiBatchSampler: the dataset must be ConcatDataset(datasets='
-                    f'[labelled, extra]), got {len(sizes)} datasets.')
+                    f'[labelled, extra]), got {len(sizes)} datasets. List exactly '
+                    'the labelled and the extra dataset, in this order.')
         elif extra_per_gpu == 0:
             sizes = [len(dataset)]
         else:
             raise TypeError(
                 'SemiBatchSampler with extra_per_gpu > 0 needs dataset='
                 "dict(type='ConcatDataset', datasets=[labelled, extra]), got "
-                f'{type(dataset).__name__}.')
+                f'{type(dataset).__name__}. Wrap the labelled and the extra '
+                'dataset in a ConcatDataset, or set extra_per_gpu=0.')
         per_source = [labelled_per_gpu, extra_per_gpu][:len(sizes)]
         for name, size, count in zip(('labelled', 'extra'), sizes, per_source):
             if count > 0 and size == 0:
-                raise ValueError(f'SemiBatchSampler: the {name} dataset is empty.')
+                raise ValueError(f'SemiBatchSampler: the {name} dataset is empty. '
+                                 f'Check its split file, or set {name}_per_gpu=0.')
         dist_rank, dist_world = get_dist_info()
         self.rank = dist_rank if rank is None else int(rank)
         self.world_size = dist_world if world_size is None else int(world_size)
         if not 0 <= self.rank < self.world_size:
-            raise ValueError(f'SemiBatchSampler: rank {self.rank} not in '
-                             f'[0, {self.world_size}).')
+            raise ValueError(f'SemiBatchSampler: rank {self.rank} is not in '
+                             f'[0, {self.world_size}). Pass a rank below world_size.')
         if seed is None:
             seed = getattr(sampler, 'seed', None)
         if seed is None:
@@ -124,7 +126,7 @@ class SemiBatchSampler(Sampler):
             order = rng.permutation(size) if self.shuffle else np.arange(size)
             yield from order.tolist()
 
-    def _batches(self) -> Iterator[List[int]]:
+    def __iter__(self) -> Iterator[List[int]]:
         streams = [itertools.islice(self._source_chain(s), self.rank, None,
                                     self.world_size)
                    for s in range(len(self.sizes))]
@@ -134,39 +136,11 @@ class SemiBatchSampler(Sampler):
                 batch.extend(offset + next(stream) for _ in range(count))
             yield batch
 
-    def __iter__(self) -> Iterator[List[int]]:
-        seed, position = self.seed, 0
-        batches = self._batches()
-        while True:
-            if seed != self.seed:  # load_state_dict changed the seed: same position
-                seed, batches = self.seed, self._batches()
-                for _ in range(position):
-                    next(batches)
-            yield next(batches)
-            position += 1
-
     def __len__(self) -> int:
         """Nominal epoch: batches per pass of the larger used source on this rank."""
         lengths = [int(np.ceil(size / (self.world_size * count)))
                    for size, count in zip(self.sizes, self.per_source) if count > 0]
         return max(lengths)
-
-    # --- state ---------------------------------------------------------------------
-    def state_dict(self) -> Dict:
-        return dict(seed=self.seed, shuffle=self.shuffle, sizes=list(self.sizes),
-                    labelled_per_gpu=self.labelled_per_gpu,
-                    extra_per_gpu=self.extra_per_gpu, world_size=self.world_size)
-
-    def load_state_dict(self, state: Dict) -> None:
-        """Adopt a saved seed; the other entries must match this run."""
-        for key in ('sizes', 'labelled_per_gpu', 'extra_per_gpu', 'world_size',
-                    'shuffle'):
-            if key in state and state[key] != self.state_dict()[key]:
-                raise ValueError(f'SemiBatchSampler.load_state_dict: saved {key}='
-                                 f'{state[key]!r} differs from this run\'s '
-                                 f'{self.state_dict()[key]!r}; the stream cannot '
-                                 'be reproduced.')
-        self.seed = int(state['seed'])
 
     def set_epoch(self, epoch: int) -> None:
         """No-op: the stream is infinite and does not depend on the epoch."""

@@ -4,12 +4,14 @@ from .multi_view import MultiView
 from .packing import PackSemiSegInputs
 from .padded_cutout import PaddedCutOut
 from .random_scale_step import RandomScaleStep
+from .sample_checks import CheckFiniteImage, CheckSegMap, SampleLoadError
 from .strong_color_jitter import (StrongColorJitter, adjust_brightness,
                                   adjust_contrast, adjust_saturation_hue,
                                   to_grayscale)
 from .validity_map import GenerateValidityMap
 
-__all__ = ['GenerateValidityMap', 'ImageLevelLabels', 'MultiView',
-           'PackSemiSegInputs', 'PaddedCutOut', 'RandomScaleStep', 'StrongColorJitter',
+__all__ = ['CheckFiniteImage', 'CheckSegMap', 'GenerateValidityMap',
+           'ImageLevelLabels', 'MultiView', 'PackSemiSegInputs', 'PaddedCutOut',
+           'RandomScaleStep', 'SampleLoadError', 'StrongColorJitter',
            'adjust_brightness', 'adjust_contrast', 'adjust_saturation_hue',
            'labels_from_mask', 'to_grayscale']

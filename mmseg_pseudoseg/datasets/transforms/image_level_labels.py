@@ -39,7 +39,7 @@ class ImageLevelLabels(BaseTransform):
                  num_classes: Optional[int] = None) -> None:
         if source not in ('auto', 'mask', 'file'):
             raise ValueError(f"ImageLevelLabels: source must be 'auto', 'mask' or "
-                             f"'file', got {source!r}")
+                             f"'file', got {source!r}. Set one of the three.")
         self.source = source
         self.seg_key = seg_key
         self.num_classes = num_classes
@@ -51,7 +51,8 @@ class ImageLevelLabels(BaseTransform):
         if use_mask:
             if self.seg_key not in results:
                 raise KeyError(f'ImageLevelLabels(source="mask"): {where} has no '
-                               f'{self.seg_key!r}; add LoadAnnotations.')
+                               f'{self.seg_key!r}. Add LoadAnnotations to the '
+                               'pipeline before ImageLevelLabels.')
             num_classes = self.num_classes or results.get('num_classes')
             if not num_classes:
                 raise ValueError('ImageLevelLabels needs num_classes (set it, or use '
@@ -61,7 +62,8 @@ class ImageLevelLabels(BaseTransform):
             if 'img_labels' not in results:
                 raise KeyError(
                     f'ImageLevelLabels: {where} has neither a mask ({self.seg_key!r}'
-                    ') nor image-level labels (dataset image_labels_file).')
+                    ') nor image-level labels. Add LoadAnnotations to the pipeline '
+                    'or set the dataset\'s image_labels_file.')
             labels = np.asarray(results['img_labels'], np.float32).copy()
         results['gt_image_labels'] = labels
         return results

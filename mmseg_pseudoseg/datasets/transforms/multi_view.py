@@ -38,13 +38,15 @@ class MultiView(BaseTransform):
     def __init__(self, branch_field: List[str], **branch_pipelines) -> None:
         if not branch_field or len(set(branch_field)) != len(branch_field):
             raise ValueError(f'MultiView: branch_field must list distinct branch '
-                             f'names, got {branch_field!r}')
+                             f'names, got {branch_field!r}. List each branch once.')
         unknown = [b for b in branch_pipelines if b not in branch_field]
         if unknown:
             raise ValueError(f'MultiView: pipelines given for {unknown}, which are '
-                             f'not in branch_field={branch_field}.')
+                             f'not in branch_field={branch_field}. Add them to '
+                             'branch_field or remove their pipelines.')
         if not branch_pipelines:
-            raise ValueError('MultiView needs at least one branch pipeline.')
+            raise ValueError('MultiView got no branch pipeline. Give at least one, '
+                             "e.g. sup=[dict(type='PackSemiSegInputs')].")
         self.branch_field = list(branch_field)
         self.branch_pipelines: Dict[str, Compose] = {}
         for branch, pipeline in branch_pipelines.items():

@@ -41,17 +41,18 @@ class PackSemiSegInputs(PackSegInputs):
             if self.seg_key not in results:
                 raise KeyError(
                     f'PackSemiSegInputs(seg_key={self.seg_key!r}): {where} has no '
-                    f'{self.seg_key!r}; put GenerateValidityMap before the weak '
+                    f'{self.seg_key!r}. Put GenerateValidityMap before the weak '
                     'geometry of the extra pipeline.')
             results = dict(results)
             results['gt_seg_map'] = results[self.seg_key]
         seg = results.get('gt_seg_map')
         if seg is not None and seg.shape[:2] != results['img'].shape[:2]:
             raise ValueError(
-                f'PackSemiSegInputs: {self.seg_key} of {where} has size '
-                f'{seg.shape[:2]} but the image has {results["img"].shape[:2]}; '
-                'a transform moved one without the other (is the field in '
-                "'seg_fields'?).")
+                f'PackSemiSegInputs: {self.seg_key} of {where} is '
+                f'{seg.shape[0]}x{seg.shape[1]} pixels but the image is '
+                f'{results["img"].shape[0]}x{results["img"].shape[1]}; a transform '
+                'moved one without the other. List the field in '
+                "results['seg_fields'] so that every geometric transform moves it.")
         packed = super().transform(results)
         if 'gt_image_labels' in results:
             packed['data_samples'].gt_image_labels = torch.from_numpy(

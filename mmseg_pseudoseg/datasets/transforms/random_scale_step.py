@@ -37,12 +37,15 @@ class RandomScaleStep(BaseTransform):
         low, high = (float(v) for v in ratio_range)
         if not 0 < low <= high:
             raise ValueError(f'RandomScaleStep: ratio_range must satisfy '
-                             f'0 < low <= high, got {ratio_range}')
+                             f'0 < low <= high, got {ratio_range}. Give two '
+                             'positive factors, the smaller first.')
         self.ratio_range = (low, high)
         self.step = float(step) if step else None
         if self.step is not None:
             if self.step <= 0:
-                raise ValueError(f'RandomScaleStep: step must be > 0, got {step}')
+                raise ValueError(f'RandomScaleStep: step must be > 0, got {step}. '
+                                 'Use a positive step, or None for a continuous '
+                                 'factor.')
             count = int(np.floor((high - low) / self.step + 1e-6)) + 1
             self.factors = low + self.step * np.arange(count)
         else:
@@ -64,7 +67,6 @@ class RandomScaleStep(BaseTransform):
         self.resize.scale = (max(1, int(width * factor + 0.5)),
                              max(1, int(height * factor + 0.5)))
         results = self.resize(results)
-        results['scale_step_factor'] = factor
         return results
 
     def __repr__(self) -> str:

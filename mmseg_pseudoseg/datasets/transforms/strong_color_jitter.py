@@ -97,8 +97,8 @@ def to_grayscale(img: np.ndarray) -> np.ndarray:
 class StrongColorJitter(BaseTransform):
     """Colour jitter of the strong view (SPEC §5).
 
-    Modifies ``results['img']``; records the drawn parameters (see
-    :meth:`get_params`) in ``results['jitter_params']``.
+    Modifies ``results['img']`` with parameters drawn by :meth:`get_params` and
+    applied by :meth:`apply`.
 
     Args:
         preset (str): ``'released'`` (default) or ``'simclr'``.
@@ -201,12 +201,13 @@ class StrongColorJitter(BaseTransform):
     def transform(self, results: dict) -> dict:
         img = results['img']
         if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+            where = results.get('img_path', '<unknown image>')
             raise ValueError(f'StrongColorJitter expects a uint8 (H,W,3) BGR image, '
-                             f'got {img.dtype} {img.shape} for '
-                             f'{results.get("img_path", "<unknown image>")}')
+                             f'got {img.dtype} {"x".join(map(str, img.shape))} for '
+                             f'{where}. Load it as 8-bit colour (LoadImageFromFile '
+                             "with color_type='color') or convert the file.")
         params = self.get_params()
         results['img'] = self.apply(np.ascontiguousarray(img), params)
-        results['jitter_params'] = params
         return results
 
     def __repr__(self) -> str:

@@ -30,14 +30,18 @@ weak_geometry = [
 # Labelled images, supervised-only runs (stock EncoderDecoder, plain batch).
 sup_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='CheckFiniteImage'),  # NaN/Inf pixels raise, naming the file
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegMap'),  # mask values and size, naming the file
     *weak_geometry,
     dict(type='PackSegInputs'),
 ]
 # Labelled images in a PseudoSeg batch: branch 'sup'.
 labelled_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='CheckFiniteImage'),  # NaN/Inf pixels raise, naming the file
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegMap'),  # mask values and size, naming the file
     *weak_geometry,
     dict(type='MultiView', branch_field=branches,
          sup=[dict(type='PackSemiSegInputs')]),
@@ -51,6 +55,7 @@ strong_view = [
 # Extra images without labels: branches 'weak' + 'strong' (no mask is read).
 extra_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='CheckFiniteImage'),  # NaN/Inf pixels raise, naming the file
     dict(type='GenerateValidityMap'),
     *weak_geometry,
     dict(type='MultiView', branch_field=branches,
@@ -61,7 +66,9 @@ extra_pipeline = [
 # view also carries the mask, for pseudo-label diagnostics only (never a loss target).
 extra_imglabels_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='CheckFiniteImage'),  # NaN/Inf pixels raise, naming the file
     dict(type='LoadAnnotations'),
+    dict(type='CheckSegMap'),  # mask values and size, naming the file
     dict(type='GenerateValidityMap'),
     *weak_geometry,
     dict(type='MultiView', branch_field=branches,

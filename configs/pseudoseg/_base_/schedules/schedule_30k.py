@@ -42,6 +42,8 @@ default_hooks = dict(
                     max_keep_ckpts=2, save_last=True, save_best='mIoU',
                     rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    # every rank's random-generator states in the checkpoints: --resume is exact
+    rng_state=dict(type='RNGStateHook'))
 # A fixed seed: SemiBatchSampler's stream (and an exact resume) depends on it.
 randomness = dict(seed=0)
