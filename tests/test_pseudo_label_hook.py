@@ -1,4 +1,4 @@
-"""PseudoLabelHook (issue 6, diagnostics) with a real tiny PseudoSeg.
+"""PseudoLabelHook with a real tiny PseudoSeg.
 
 A real mmengine Runner trains a tiny PseudoSeg for 4 iterations on a synthetic VOC
 tree through the real semi-supervised data pipeline (MultiView, SemiBatchSampler,
@@ -18,7 +18,8 @@ from PIL import Image
 
 import mmseg_pseudoseg  # noqa: F401  (registration)
 import mmseg_pseudoseg.datasets.voc_semi  # noqa: F401  (SemiVOCDataset)
-from mmseg_pseudoseg.engine.hooks import (PANEL_TITLES, PseudoLabelHook, colorize,
+from mmseg_pseudoseg.engine.hooks import (PANEL_TITLES, PseudoLabelHook,
+                                          UnsupWeightRampUpHook, colorize,
                                           compose_panel, format_histogram,
                                           pseudo_label_stats, rampup_factor)
 from mmseg_pseudoseg.engine.hooks.pseudo_label_panel import (TILE_GAP,
@@ -81,8 +82,10 @@ def test_rampup_factor_schedules():
     assert rampup_factor(10, 10) == 1.0 == rampup_factor(50, 10)
     with pytest.raises(ValueError, match='cosine'):
         rampup_factor(1, 10, 'cosine')
-    with pytest.raises(ValueError, match='rampup must be one of'):
-        PseudoLabelHook(rampup='cosine')
+    with pytest.raises(ValueError, match='mode must be one of'):
+        UnsupWeightRampUpHook(rampup_iters=4, mode='cosine')
+    with pytest.raises(ValueError, match='rampup_iters must be an int >= 1'):
+        UnsupWeightRampUpHook(rampup_iters=0)
     with pytest.raises(ValueError, match='interval'):
         PseudoLabelHook(interval=-1)
 
@@ -185,7 +188,8 @@ class RecordHook(Hook):
             self.stashes[runner.iter + 1] = model.last_pseudo_labels
 
 
-def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg', num_classes=21):
+def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg', num_classes=21,
+                    extra_hooks=()):
     geometry = [dict(type='RandomResize', scale=(64, 48), ratio_range=(0.5, 1.5),
                      keep_ratio=True),
                 dict(type='RandomCrop', crop_size=CROP, cat_max_ratio=1.0),
@@ -233,7 +237,7 @@ def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg', num_classe
         default_hooks=dict(timer=dict(type='IterTimerHook'),
                            logger=dict(type='LoggerHook', interval=1),
                            checkpoint=None),
-        custom_hooks=[hook],
+        custom_hooks=[hook, *extra_hooks],
         visualizer=dict(type='SegLocalVisualizer', name='pl_hook_test',
                         vis_backends=[dict(type='LocalVisBackend')]),
         randomness=dict(seed=0), log_level='INFO')
@@ -244,8 +248,9 @@ def trained(voc_root, tmp_path_factory):
     from mmengine.config import Config
     from mmengine.runner import Runner
     work_dir = str(tmp_path_factory.mktemp('pl_hook'))
-    cfg = Config(semi_runner_cfg(voc_root, work_dir, dict(
-        type='PseudoLabelHook', interval=2, num_panels=2, rampup_iters=4)))
+    cfg = Config(semi_runner_cfg(
+        voc_root, work_dir, dict(type='PseudoLabelHook', interval=2, num_panels=2),
+        extra_hooks=[dict(type='UnsupWeightRampUpHook', rampup_iters=4)]))
     runner = Runner.from_cfg(cfg)
     record = RecordHook()
     runner.register_hook(record)
@@ -363,10 +368,11 @@ def test_hook_refuses_a_model_without_the_stash(voc_root, tmp_path):
         runner.train()
 
 
-def test_hook_refuses_a_dataset_with_more_classes_than_the_model(voc_root, tmp_path):
+def test_class_count_check_refuses_a_dataset_with_more_classes_than_the_model(
+        voc_root, tmp_path):
     from mmengine.config import Config
     from mmengine.runner import Runner
-    cfg = semi_runner_cfg(voc_root, str(tmp_path), dict(type='PseudoLabelHook'),
+    cfg = semi_runner_cfg(voc_root, str(tmp_path), dict(type='ClassCountCheckHook'),
                           num_classes=5)
     cfg['visualizer']['name'] = 'pl_hook_test_classes'
     runner = Runner.from_cfg(Config(cfg))
