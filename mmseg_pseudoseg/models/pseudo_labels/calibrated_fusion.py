@@ -1,8 +1,9 @@
 """Calibrated fusion of decoder and SGC predictions into a soft pseudo label.
 
-docs/method.md §4. Pure tensor functions (:func:`sharpen`, :func:`calibrated_fusion`) and the
-registered :class:`CalibratedFusion` module that the ``PseudoSeg`` segmentor calls
-with the weak view's decoder logits and (upsampled) SGC logits.
+docs/method.md §4. Pure tensor functions (:func:`sharpen`,
+:func:`calibrated_fusion`) and the registered :class:`CalibratedFusion` module
+that the ``PseudoSeg`` segmentor calls with the weak view's decoder logits and
+(upsampled) SGC logits: logits in, pseudo label out.
 
 All math runs in float32 (or float64 if given), whatever the input dtype: the
 ``'rms'`` normaliser squares logits, which overflows float16 for logits ~300.

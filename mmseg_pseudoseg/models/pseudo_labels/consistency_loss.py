@@ -1,4 +1,4 @@
-"""The unlabelled consistency loss L_u and the validity map helpers (paper Sec. 3.1, docs/method.md §1)."""
+"""The unlabelled consistency loss L_u and the validity-map helpers (docs/method.md §1)."""
 from typing import Sequence
 
 import torch

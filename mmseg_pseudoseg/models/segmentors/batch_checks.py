@@ -74,15 +74,15 @@ def label_maps(samples: SampleList) -> Tensor:
 
 
 def validity_of(samples: SampleList, shape, invalid_value: int):
-    """``(valid (Nu, H, W) bool, odd (Nu,) bool)`` from the strong validity maps
-    (0 valid, ``invalid_value`` padding/CutOut); ``odd`` flags maps with other
+    """``(valid (Nu, H, W) bool, bad (Nu,) bool)`` from the strong validity maps
+    (0 valid, ``invalid_value`` padding/CutOut); ``bad`` flags maps with other
     values, read later by :func:`raise_on_bad_values` (no sync here)."""
     vmap = _stack_seg(samples, 'strong')[:, 0]
     if tuple(vmap.shape[-2:]) != tuple(shape[-2:]):
         raise ValueError(f'strong validity maps {tuple(vmap.shape[-2:])} do not '
                          f'match the strong images {tuple(shape[-2:])}')
-    odd = ((vmap != 0) & (vmap != invalid_value)).flatten(1).any(dim=1)
-    return vmap == 0, odd
+    bad = ((vmap != 0) & (vmap != invalid_value)).flatten(1).any(dim=1)
+    return vmap == 0, bad
 
 
 def image_labels_of(samples: SampleList, num_classes: int, device) -> Tensor:
@@ -152,7 +152,7 @@ def raise_on_bad_values(losses: Dict[str, Tensor], pseudo: Optional[dict],
     flags = {name: ~torch.stack([torch.isfinite(v).all() for v in g.values()]).all()
              for name, g in groups.items() if g}
     if pseudo is not None:
-        flags['validity'] = pseudo['odd_validity'].any()
+        flags['validity'] = pseudo['bad_validity'].any()
         logits = [t for t in (pseudo['decoder_logits'], pseudo['sgc_logits'])
                   if t is not None]
         flags['weak'] = ~torch.stack([torch.isfinite(t).all() for t in logits]).all()
@@ -169,7 +169,7 @@ def raise_on_bad_values(losses: Dict[str, Tensor], pseudo: Optional[dict],
             f'{names_of(samples["sup"])}.\nCheck these images for NaN/Inf pixels; '
             'if they are fine, the weights are diverging: lower the learning rate.')
     if failed.get('validity'):
-        rows = pseudo['odd_validity'].nonzero()[:, 0].tolist()
+        rows = pseudo['bad_validity'].nonzero()[:, 0].tolist()
         raise ValueError(
             'strong gt_sem_seg must be a validity map with values 0 (valid) and 255 '
             f'(padding/CutOut); other values in {names_of(samples["strong"], rows)}.'

@@ -31,10 +31,10 @@ TRAINING_ONLY_PREFIXES = ('sgc_head.', 'ema_teacher.')
 class PseudoSeg(EncoderDecoder):
     """EncoderDecoder trained with PseudoSeg (paper Sec. 3, docs/method.md §1-§4).
 
-    ``predict``, ``_forward``, ``encode_decode`` and ``inference`` are inherited
-    unchanged: at test time this *is* the wrapped EncoderDecoder. Every extra
-    parameter and buffer lives under :data:`TRAINING_ONLY_PREFIXES`; a checkpoint
-    without them loads into the stock model with ``strict=True``.
+    ``predict``, ``_forward``, ``encode_decode`` and ``inference`` are inherited:
+    at test time this *is* the wrapped EncoderDecoder. Every extra parameter and
+    buffer lives under :data:`TRAINING_ONLY_PREFIXES`; a checkpoint without them
+    loads into the stock model with ``strict=True``.
 
     Args:
         backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
@@ -74,10 +74,8 @@ class PseudoSeg(EncoderDecoder):
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
                  init_cfg: OptMultiConfig = None):
-        super().__init__(backbone=backbone, decode_head=decode_head, neck=neck,
-                         auxiliary_head=auxiliary_head, train_cfg=train_cfg,
-                         test_cfg=test_cfg, data_preprocessor=data_preprocessor,
-                         pretrained=pretrained, init_cfg=init_cfg)
+        super().__init__(backbone, decode_head, neck, auxiliary_head, train_cfg,
+                         test_cfg, data_preprocessor, pretrained, init_cfg)
         if self.decode_head.out_channels != self.num_classes:
             raise ValueError(
                 'PseudoSeg needs a softmax decode head: decode_head.out_channels='
@@ -114,10 +112,9 @@ class PseudoSeg(EncoderDecoder):
                 f' but decode_head.num_classes={self.num_classes}')
         self.pseudo_labeler = MODELS.build(cfg)
         if len(self.pseudo_labeler.state_dict()) > 0:
-            raise ValueError(
-                'pseudo_labeler must have no parameters or buffers (a PseudoSeg '
-                'checkpoint minus sgc_head.* must load into EncoderDecoder); found '
-                f'{list(self.pseudo_labeler.state_dict())}')
+            raise ValueError('pseudo_labeler must have no parameters or buffers (the '
+                             'test-time model is the EncoderDecoder); found '
+                             f'{list(self.pseudo_labeler.state_dict())}')
         if self.sgc_head is None and self.pseudo_labeler.needs_sgc:
             raise ValueError(
                 f'pseudo_labeler uses the SGC (source={self.pseudo_labeler.source!r})'
@@ -152,24 +149,23 @@ class PseudoSeg(EncoderDecoder):
 
     # ---------------------------------------------------------------- passes
     @staticmethod
-    def _features(net, inputs: Tensor) -> Tuple[tuple, tuple]:
-        """(backbone outputs, neck outputs) of ``net`` (the model or its EMA
-        teacher); the SGC reads the former, the heads the latter."""
-        stages = net.backbone(inputs)
-        neck = getattr(net, 'neck', None)
+    def _features(model, inputs: Tensor) -> Tuple[tuple, tuple]:
+        """(backbone, neck) outputs of ``model``: the segmentor or its EMA teacher."""
+        stages = model.backbone(inputs)
+        neck = getattr(model, 'neck', None)
         return stages, (neck(stages) if neck is not None else stages)
 
+    @staticmethod
     @contextmanager
-    def _mode(self, modules, training: bool):
-        """Put ``modules`` (None entries skipped) in train/eval mode, then restore."""
-        modules = [m for m in modules if m is not None]
-        states = [m.training for m in modules]
-        for m in modules:
+    def _mode(modules, training: bool):
+        """Put ``modules`` (None skipped) in train/eval mode, then restore them."""
+        modules = [(m, m.training) for m in modules if m is not None]
+        for m, _ in modules:
             m.train(training)
         try:
             yield
         finally:
-            for m, state in zip(modules, states):
+            for m, state in modules:
                 m.train(state)
 
     def _class_inputs(self, stages, labels: Tensor) -> Tuple[Tensor, Tensor]:
@@ -217,36 +213,37 @@ class PseudoSeg(EncoderDecoder):
         from one more backbone pass in inference mode, as the released code's
         "Using inference mode to generate Grad-CAM" block (train_wss.py lines
         373-424). Returns the tensors of the step's stash plus ``strong_valid``,
-        ``given_labels``, ``decoder_logits`` and ``sgc_logits``.
+        ``image_labels``, ``decoder_logits`` and ``sgc_logits``.
         """
         cfg = self.semi_train_cfg
-        net = self if self.ema_teacher is None else self.ema_teacher
-        if net is self.ema_teacher and not net.ready:
-            raise RuntimeError(
-                "semi_train_cfg.teacher='ema' but no EMATeacherHook has initialised "
-                'the teacher.\nAdd custom_hooks=[dict(type=\'EMATeacherHook\', '
-                'momentum=0.999)] to the config.')
-        strong_valid, odd_validity = validity_of(strong_samples, weak.shape,
+        teacher = self if self.ema_teacher is None else self.ema_teacher
+        if teacher is self.ema_teacher and not teacher.ready:
+            raise RuntimeError("semi_train_cfg.teacher='ema' needs EMATeacherHook to "
+                               'initialise the teacher.\nAdd custom_hooks=[dict(type='
+                               "'EMATeacherHook', momentum=0.999)] to the config.")
+        strong_valid, bad_validity = validity_of(strong_samples, weak.shape,
                                                  self.decode_head.ignore_index)
-        given = (image_labels_of(strong_samples, self.num_classes, weak.device)
-                 if cfg.use_image_labels else None)
-        heads = [net.backbone, getattr(net, 'neck', None), net.decode_head]
+        image_labels = (image_labels_of(strong_samples, self.num_classes, weak.device)
+                        if cfg.use_image_labels else None)
+        heads = [teacher.backbone, getattr(teacher, 'neck', None),
+                 teacher.decode_head]
         with self._mode(heads, cfg.weak_mode == 'train'):
-            stages, feats = self._features(net, weak)
-            decoder_logits = net.decode_head.forward(feats)
+            stages, feats = self._features(teacher, weak)
+            decoder_logits = teacher.decode_head.forward(feats)
         sgc_logits = None
-        if net.sgc_head is not None and (self.pseudo_labeler.needs_sgc
-                                         or self.keep_pseudo_labels):
+        if teacher.sgc_head is not None and (self.pseudo_labeler.needs_sgc
+                                             or self.keep_pseudo_labels):
             if cfg.cam_pass == 'eval' and cfg.weak_mode == 'train':
-                with self._mode([net.backbone], False):
-                    stages = net.backbone(weak)
-            stages = net.sgc_head.check_inputs(stages)
-            labels = given if given is not None else (
-                net.sgc_head.classify(stages, dropout=False).sigmoid() >= 0.5).float()
+                with self._mode([teacher.backbone], False):
+                    stages = teacher.backbone(weak)
+            stages = teacher.sgc_head.check_inputs(stages)
+            labels = image_labels if image_labels is not None else (
+                teacher.sgc_head.classify(stages, dropout=False).sigmoid() >= 0.5
+            ).float()
             # bilinear, align_corners=True by default: train_wss.py lines 417-420
-            sgc_logits = F.interpolate(net.sgc_head(stages, labels, strong_valid),
+            sgc_logits = F.interpolate(teacher.sgc_head(stages, labels, strong_valid),
                                        size=decoder_logits.shape[-2:], mode='bilinear',
-                                       align_corners=net.sgc_head.align_corners)
+                                       align_corners=teacher.sgc_head.align_corners)
         used_sgc = sgc_logits if self.pseudo_labeler.needs_sgc else None
         label, confidence = self.pseudo_labeler(decoder_logits, used_sgc)
         return dict(pseudo_label=label, confidence=confidence,
@@ -254,9 +251,8 @@ class PseudoSeg(EncoderDecoder):
                     decoder_probs=decoder_logits.float().softmax(dim=1),
                     sgc_probs=None if sgc_logits is None else
                     sgc_logits.float().softmax(dim=1),
-                    strong_valid=strong_valid, odd_validity=odd_validity,
-                    given_labels=given,
-                    weak_samples=weak_samples)
+                    strong_valid=strong_valid, bad_validity=bad_validity,
+                    image_labels=image_labels, weak_samples=weak_samples)
 
     def loss_by_pseudo_labels(self, strong: Tensor, strong_samples: SampleList,
                               pseudo: Dict[str, Tensor]):
@@ -265,12 +261,7 @@ class PseudoSeg(EncoderDecoder):
         only when ``'strong'`` is in ``classifier_views``)."""
         stages, feats = self._features(self, strong)
         strong_logits = self.decode_head.forward(feats)
-        size = strong_logits.shape[-2:]
-        if tuple(pseudo['pseudo_label'].shape[-2:]) != tuple(size):
-            raise RuntimeError('weak and strong decoder logits differ in size: '
-                               f"{tuple(pseudo['pseudo_label'].shape[-2:])} vs "
-                               f'{tuple(size)}')
-        valid = downsample_valid(pseudo['strong_valid'], size,
+        valid = downsample_valid(pseudo['strong_valid'], strong_logits.shape[-2:],
                                  self.semi_train_cfg.valid_downsample)
         loss_mask = valid & (pseudo['confidence'] >= self.pseudo_labeler.threshold)
         loss_u = soft_cross_entropy(strong_logits, pseudo['pseudo_label'], loss_mask,
@@ -291,20 +282,18 @@ class PseudoSeg(EncoderDecoder):
         losses = add_prefix(dict(loss_u=self.unsup_weight * loss_u, **stats), 'unsup')
         if 'strong' not in self.semi_train_cfg.classifier_views:
             return losses, None
-        return losses, self._class_inputs(stages, pseudo['given_labels'])
+        return losses, self._class_inputs(stages, pseudo['image_labels'])
 
     def _classify_weak(self, weak: Tensor, pseudo: Dict[str, Tensor]):
-        """L_x inputs of the weak view: its own training-mode backbone pass with
-        grad (released code, ``cls_with_cls=True``: train_wss.py lines 306-339);
-        None when ``'weak'`` is not in ``classifier_views``."""
+        """L_x inputs of the weak view from its own training-mode pass with grad
+        (released ``cls_with_cls=True``: train_wss.py lines 306-339), or None."""
         if 'weak' not in self.semi_train_cfg.classifier_views:
             return None
-        return self._class_inputs(self.backbone(weak), pseudo['given_labels'])
+        return self._class_inputs(self.backbone(weak), pseudo['image_labels'])
 
     def loss_by_image_labels(self, cls_inputs: Dict[str, Optional[tuple]]) -> dict:
         """L_x over the ``(logits, labels)`` of the classifier views (``cls.*``)."""
-        parts = [cls_inputs[k] for k in ('sup', 'weak', 'strong')
-                 if cls_inputs.get(k) is not None]
+        parts = [part for part in cls_inputs.values() if part is not None]
         if not parts:
             return {}
         logits, labels = (torch.cat(t) for t in zip(*parts))
