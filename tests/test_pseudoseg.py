@@ -112,10 +112,11 @@ def record_backbone_calls(model, inputs):
     return calls
 
 
-# Released code (train_wss.py): labelled pass (training mode), weak pass
-# (training mode, lines 341-355), inference-mode pass for the CAM (lines 373-388),
-# strong pass (lines 466-475); in image-level mode the classifier is trained on
-# the weak view in one more training-mode pass (lines 306-339).
+# Released code (train_wss.py): labelled pass in training mode (lines 606-617 and
+# 645-658 are two passes of the same crops; one pass serves both here), weak pass
+# (training mode, lines 345-357), inference-mode pass for the CAM (lines 373-388),
+# strong pass (lines 460-472); in image-level mode the classifier is trained on the
+# weak view in one more training-mode pass (lines 306-342).
 BACKBONE_CALLS = {
     ('eval', False): [('sup', True, True, True), ('weak', False, True, False),
                       ('weak', False, False, False), ('strong', True, True, True)],

@@ -68,8 +68,8 @@ class SGCHead(BaseModule):
         align_corners (bool): for the bilinear resizing of the hypercolumn and of
             the SGC logits (to the label map for L_sa, to the decoder logits for
             the pseudo label). True as the released code (core/train_utils_core.py
-            lines 180-181, 216-217; train_wss.py lines 417-420;
-            third_party/deeplab/utils/train_utils.py lines 89-92).
+            lines 178-182; train_wss.py lines 417-420;
+            third_party/deeplab/utils/train_utils.py lines 88-92).
         loss_sa (dict): mmseg loss config for L_sa (default cross-entropy averaged
             over non-ignored pixels, name ``loss_sa``).
         loss_cls_weight (float): weight of L_x (sigmoid BCE, mean over classes and

@@ -54,11 +54,10 @@ class PseudoSeg(EncoderDecoder):
 
     Attributes:
         unsup_weight (float): λ_u of the next step (``UnsupWeightRampUpHook``).
-        keep_pseudo_labels (bool): when True, ``loss`` stores detached tensors of
-            the step in ``last_pseudo_labels`` (``decoder_probs``, ``sgc_probs``,
-            ``pseudo_label``, ``confidence``, ``strong_logits`` ``(Nu, C, h, w)`` /
-            ``(Nu, h, w)`` at decoder-logit resolution; ``valid_mask`` and
-            ``loss_mask`` ``(Nu, h, w)`` bool; ``weak_samples``).
+        keep_pseudo_labels (bool): when True, ``loss`` stores the step's detached
+            tensors in ``last_pseudo_labels`` (docs/batch_format.md: ``decoder_probs``,
+            ``sgc_probs``, ``pseudo_label``, ``strong_logits`` ``(Nu, C, h, w)``;
+            ``confidence``, ``valid_mask``, ``loss_mask`` ``(Nu, h, w)``).
     """
 
     def __init__(self,
@@ -175,8 +174,9 @@ class PseudoSeg(EncoderDecoder):
     # ------------------------------------------------------------ the steps
     def loss_by_gt(self, inputs: Tensor, samples: SampleList):
         """L_s (+aux) and L_sa on the labelled crops; returns ``(losses, L_x
-        inputs or None)``. L_sa and L_x read the training-mode pass of L_s, as the
-        released code's ``seg_data_cls`` pass (train_wss.py lines 640-703)."""
+        inputs or None)``. L_sa and L_x read the training-mode pass of L_s (the
+        released code's ``seg_data_cls``, train_wss.py lines 637-702, is a second
+        training-mode pass of the same crops)."""
         gt = label_maps(samples)  # (Ns, 1, H, W)
         try:
             return self._labelled_losses(inputs, samples, gt)
@@ -212,7 +212,7 @@ class PseudoSeg(EncoderDecoder):
         ``cam_pass='eval'`` the class prediction, Grad-CAM and hypercolumn come
         from one more backbone pass in inference mode, as the released code's
         "Using inference mode to generate Grad-CAM" block (train_wss.py lines
-        373-424). Returns the tensors of the step's stash plus ``strong_valid``,
+        373-425). Returns the tensors of the step's stash plus ``strong_valid``,
         ``image_labels``, ``decoder_logits`` and ``sgc_logits``.
         """
         cfg = self.semi_train_cfg
@@ -286,7 +286,7 @@ class PseudoSeg(EncoderDecoder):
 
     def _classify_weak(self, weak: Tensor, pseudo: Dict[str, Tensor]):
         """L_x inputs of the weak view from its own training-mode pass with grad
-        (released ``cls_with_cls=True``: train_wss.py lines 306-339), or None."""
+        (released ``cls_with_cls=True``: train_wss.py lines 306-342), or None."""
         if 'weak' not in self.semi_train_cfg.classifier_views:
             return None
         return self._class_inputs(self.backbone(weak), pseudo['image_labels'])

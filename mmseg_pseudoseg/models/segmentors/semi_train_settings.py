@@ -64,7 +64,7 @@ class SemiTrainSettings:
         cfg['unsup_weight'] = float(cfg.get('unsup_weight', 1.0))
         cfg['use_image_labels'] = bool(cfg.get('use_image_labels', False))
         views = cfg.get('classifier_views')
-        if views is None:  # released code: train_wss.py lines 306-311 and 695-703
+        if views is None:  # released code: train_wss.py lines 306-312 and 695-702
             views = ('weak', ) if cfg['use_image_labels'] else ('sup', )
         views = (views, ) if isinstance(views, str) else tuple(views)
         bad = [v for v in views if v not in BRANCHES]
