@@ -1,4 +1,4 @@
-"""ECE functions and ``CalibrationMetric`` (issue 6, diagnostics).
+"""ECE functions and ``CalibrationMetric`` (pseudo-label diagnostics).
 
 The reference is a direct NumPy transcription of the definition
 ECE = sum_b |B_b|/n * |acc(B_b) - conf(B_b)| with bins ((b-1)/M, b/M].
@@ -67,28 +67,22 @@ def test_ece_matches_reference(seed, n_bins):
     assert got_t == pytest.approx(expected, abs=1e-12)
 
 
-def test_confidences_form_and_valid_mask():
+def test_valid_mask_drops_pixels():
     _, probs, labels = random_case(4)
     valid = np.random.default_rng(5).random(labels.shape) < 0.7
     expected = reference_ece(probs, labels, valid=valid)
     assert expected != pytest.approx(reference_ece(probs, labels))
     assert expected_calibration_error(probs, labels, valid=valid) == \
         pytest.approx(expected, abs=1e-12)
-    conf = probs.max(1)
-    correct = probs.argmax(1) == labels
-    got = expected_calibration_error(confidences=conf, correct=correct,
-                                     labels=labels, valid=valid)
-    assert got == pytest.approx(expected, abs=1e-12)
-    # without labels nothing is ignored: 255 pixels count as wrong predictions
-    got_all = expected_calibration_error(confidences=conf, correct=correct)
-    assert got_all == pytest.approx(
-        reference_ece(probs, np.where(labels == 255, -1, labels)), abs=1e-12)
 
 
 def test_bins_put_edges_in_the_lower_bin():
     conf = np.array([0.0, 1 / 15, 1 / 15 + 1e-9, 0.5, 1.0])
     correct = np.array([False, True, True, False, True])
-    bins = calibration_bins(confidences=conf, correct=correct, n_bins=15)
+    # class 0 scores the confidence, class 1 scores 0: the prediction is class 0
+    probs = np.stack([conf, np.zeros_like(conf)])[None]  # (1, 2, 5)
+    labels = np.where(correct, 0, 1)[None]
+    bins = calibration_bins(probs, labels, n_bins=15)
     assert bins['counts'].tolist() == [2, 1] + [0] * 5 + [1] + [0] * 6 + [1]
     assert bins['correct_sums'].tolist() == [1, 1] + [0] * 5 + [0] + [0] * 6 + [1]
     np.testing.assert_allclose(bins['conf_sums'][[0, 1, 7, 14]],
@@ -120,11 +114,6 @@ def test_bad_inputs_are_named():
         calibration_bins(probs, np.zeros((1, 4, 5)))
     with pytest.raises(ValueError, match='n_bins'):
         calibration_bins(probs, np.zeros((1, 4, 4)), n_bins=0)
-    with pytest.raises(ValueError, match='confidences must lie in'):
-        calibration_bins(confidences=np.array([1.5]), correct=np.array([True]))
-    with pytest.raises(ValueError, match='either'):
-        calibration_bins(probs, np.zeros((1, 4, 4)), confidences=np.ones(3),
-                         correct=np.ones(3, bool))
     with pytest.raises(ValueError, match='different n_bins'):
         merge_bins(calibration_bins(probs, np.zeros((1, 4, 4)), n_bins=3),
                    calibration_bins(probs, np.zeros((1, 4, 4)), n_bins=4))

@@ -222,7 +222,7 @@ def test_config_trains_one_iteration(name, roots, tmp_path, request):
                 'cls.loss_cls'} <= losses, losses
         model = runner.model
         if cfg.model.semi_train_cfg.get('use_image_labels'):
-            assert model.use_image_labels
+            assert model.semi_train_cfg.use_image_labels
         # PseudoLabelHook ran on this iteration (confidence of each source)
         assert 'train/pseudo_label/conf_fused' in scalars
     else:

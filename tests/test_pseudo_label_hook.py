@@ -1,4 +1,4 @@
-"""PseudoLabelHook (issue 6, diagnostics) with a real tiny PseudoSeg.
+"""PseudoLabelHook with a real tiny PseudoSeg.
 
 A real mmengine Runner trains a tiny PseudoSeg for 4 iterations on a synthetic VOC
 tree through the real semi-supervised data pipeline (MultiView, SemiBatchSampler,
@@ -18,7 +18,8 @@ from PIL import Image
 
 import mmseg_pseudoseg  # noqa: F401  (registration)
 import mmseg_pseudoseg.datasets.voc_semi  # noqa: F401  (SemiVOCDataset)
-from mmseg_pseudoseg.engine.hooks import (PANEL_TITLES, PseudoLabelHook, colorize,
+from mmseg_pseudoseg.engine.hooks import (PANEL_TITLES, PseudoLabelHook,
+                                          UnsupWeightRampUpHook, colorize,
                                           compose_panel, format_histogram,
                                           pseudo_label_stats, rampup_factor)
 from mmseg_pseudoseg.engine.hooks.pseudo_label_panel import (TILE_GAP,
@@ -81,8 +82,10 @@ def test_rampup_factor_schedules():
     assert rampup_factor(10, 10) == 1.0 == rampup_factor(50, 10)
     with pytest.raises(ValueError, match='cosine'):
         rampup_factor(1, 10, 'cosine')
-    with pytest.raises(ValueError, match='rampup must be one of'):
-        PseudoLabelHook(rampup='cosine')
+    with pytest.raises(ValueError, match='mode must be one of'):
+        UnsupWeightRampUpHook(rampup_iters=4, mode='cosine')
+    with pytest.raises(ValueError, match='rampup_iters must be an int >= 1'):
+        UnsupWeightRampUpHook(rampup_iters=0)
     with pytest.raises(ValueError, match='interval'):
         PseudoLabelHook(interval=-1)
 
@@ -135,6 +138,22 @@ def test_stats_without_ground_truth_only_confidences():
     assert stats['gt_pixels'] == 0
 
 
+def test_stats_and_panel_without_sgc_source():
+    """A model without SGC head (decoder-only pseudo labels) stashes sgc_probs=None:
+    statistics skip that source and the panel shows its tile as n/a."""
+    _, stash = real_stash(3)
+    stash = dict(stash, sgc_probs=None)
+    with_sgc = pseudo_label_stats(real_stash(3)[1], num_classes=5)
+    stats = pseudo_label_stats(stash, num_classes=5)
+    assert not any(name.endswith('_sgc') for name in stats['scalars'])
+    assert stats['scalars'] == {k: v for k, v in with_sgc['scalars'].items()
+                                if not k.endswith('_sgc')}
+    hook = PseudoLabelHook()
+    panel = hook.make_panel(stash, 0, None, [[0, 0, 0]] * 5)
+    full = hook.make_panel(real_stash(3)[1], 0, None, [[0, 0, 0]] * 5)
+    assert panel.shape == full.shape
+
+
 def test_stash_contract_errors_name_the_key():
     _, stash = real_stash(2)
     broken = {k: v for k, v in stash.items() if k != 'sgc_probs'}
@@ -185,7 +204,8 @@ class RecordHook(Hook):
             self.stashes[runner.iter + 1] = model.last_pseudo_labels
 
 
-def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg', num_classes=21):
+def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg', num_classes=21,
+                    extra_hooks=()):
     geometry = [dict(type='RandomResize', scale=(64, 48), ratio_range=(0.5, 1.5),
                      keep_ratio=True),
                 dict(type='RandomCrop', crop_size=CROP, cat_max_ratio=1.0),
@@ -233,7 +253,7 @@ def semi_runner_cfg(voc_root, work_dir, hook, model_type='PseudoSeg', num_classe
         default_hooks=dict(timer=dict(type='IterTimerHook'),
                            logger=dict(type='LoggerHook', interval=1),
                            checkpoint=None),
-        custom_hooks=[hook],
+        custom_hooks=[hook, *extra_hooks],
         visualizer=dict(type='SegLocalVisualizer', name='pl_hook_test',
                         vis_backends=[dict(type='LocalVisBackend')]),
         randomness=dict(seed=0), log_level='INFO')
@@ -244,8 +264,9 @@ def trained(voc_root, tmp_path_factory):
     from mmengine.config import Config
     from mmengine.runner import Runner
     work_dir = str(tmp_path_factory.mktemp('pl_hook'))
-    cfg = Config(semi_runner_cfg(voc_root, work_dir, dict(
-        type='PseudoLabelHook', interval=2, num_panels=2, rampup_iters=4)))
+    cfg = Config(semi_runner_cfg(
+        voc_root, work_dir, dict(type='PseudoLabelHook', interval=2, num_panels=2),
+        extra_hooks=[dict(type='UnsupWeightRampUpHook', rampup_iters=4)]))
     runner = Runner.from_cfg(cfg)
     record = RecordHook()
     runner.register_hook(record)
@@ -363,10 +384,11 @@ def test_hook_refuses_a_model_without_the_stash(voc_root, tmp_path):
         runner.train()
 
 
-def test_hook_refuses_a_dataset_with_more_classes_than_the_model(voc_root, tmp_path):
+def test_class_count_check_refuses_a_dataset_with_more_classes_than_the_model(
+        voc_root, tmp_path):
     from mmengine.config import Config
     from mmengine.runner import Runner
-    cfg = semi_runner_cfg(voc_root, str(tmp_path), dict(type='PseudoLabelHook'),
+    cfg = semi_runner_cfg(voc_root, str(tmp_path), dict(type='ClassCountCheckHook'),
                           num_classes=5)
     cfg['visualizer']['name'] = 'pl_hook_test_classes'
     runner = Runner.from_cfg(Config(cfg))
@@ -411,3 +433,18 @@ def test_two_process_ddp_unwraps_the_model(voc_root, repo_root, tmp_path):
         pngs = glob.glob(str(tmp_path / 'work' / 'pseudo_labels' / f'iter_{it:06d}'
                              / '*.png'))
         assert len(pngs) == 2, pngs
+
+
+def test_class_count_check_skips_an_extra_set_without_masks(voc_root):
+    """An extra set built with with_masks=False (COCO images as extra data of a VOC
+    model) has more classes than the model, but its masks are never read."""
+    from mmengine.dataset import ConcatDataset
+    from mmseg_pseudoseg.datasets.voc_semi import SemiVOCDataset
+    from mmseg_pseudoseg.utils.config_checks import check_dataset_classes
+    split = 'ImageSets/Segmentation/train.txt'
+    extra = SemiVOCDataset(split, data_root=voc_root, with_masks=False,
+                           pipeline=[])
+    labelled = SemiVOCDataset(split, data_root=voc_root, pipeline=[])
+    check_dataset_classes(ConcatDataset([extra]), num_classes=5)
+    with pytest.raises(ValueError, match='has 21 classes but the model predicts 5'):
+        check_dataset_classes(ConcatDataset([labelled, extra]), num_classes=5)

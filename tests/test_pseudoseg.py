@@ -1,11 +1,12 @@
-"""PseudoSeg segmentor (SPEC §1-4) on tiny real mmseg models and preprocessed
-multi-branch batches (docs/batch_format.md)."""
+"""PseudoSeg segmentor (docs/method.md §1-§4) on tiny real mmseg models and
+preprocessed multi-branch batches (docs/batch_format.md)."""
 import copy
 import os.path as osp
 import traceback
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
@@ -57,6 +58,7 @@ VARIANTS = [
          sgc=sgc_head(background='paper', hypercolumn_in_index=(3, )),
          semi_train_cfg=dict(weak_mode='eval', valid_downsample='any',
                              unsup_weight=0.5)),
+    dict(semi_train_cfg=dict(cam_pass='shared')),
 ]
 
 
@@ -87,26 +89,87 @@ def test_one_iteration_deeplabv3plus_r50():
     total_loss(losses).backward()
 
 
-def test_three_backbone_passes_and_no_graph_in_weak_pass():
-    model = make_model()
-    inputs, samples = make_semi_batch()
+def record_backbone_calls(model, inputs):
+    """Per backbone call: [branch, autograd on, BN in training mode, output has
+    a graph]; the BN flag is read at the first BatchNorm of the backbone."""
     calls = []
+    bn = next(m for m in model.backbone.modules()
+              if isinstance(m, torch.nn.BatchNorm2d))
 
-    def hook(module, args, output):
+    def on_backbone(module, args):
         which = [k for k, v in inputs.items() if args[0] is v]
-        calls.append((which[0], torch.is_grad_enabled(), module.training,
-                      output[-1].requires_grad))
+        calls.append([which[0], torch.is_grad_enabled(), None, None])
 
-    model.backbone.register_forward_hook(hook)
+    def on_bn(module, args):
+        calls[-1][2] = module.training
+
+    def after_backbone(module, args, output):
+        calls[-1][3] = output[-1].requires_grad
+
+    model.backbone.register_forward_pre_hook(on_backbone)
+    model.backbone.register_forward_hook(after_backbone)
+    bn.register_forward_pre_hook(on_bn)
+    return calls
+
+
+# Released code (train_wss.py): labelled pass in training mode (lines 606-617 and
+# 645-658 are two passes of the same crops; one pass serves both here), weak pass
+# (training mode, lines 345-357), inference-mode pass for the CAM (lines 373-388),
+# strong pass (lines 460-472); in image-level mode the classifier is trained on the
+# weak view in one more training-mode pass (lines 306-342).
+BACKBONE_CALLS = {
+    ('eval', False): [('sup', True, True, True), ('weak', False, True, False),
+                      ('weak', False, False, False), ('strong', True, True, True)],
+    ('shared', False): [('sup', True, True, True), ('weak', False, True, False),
+                        ('strong', True, True, True)],
+    ('eval', True): [('sup', True, True, True), ('weak', False, True, False),
+                     ('weak', False, False, False), ('strong', True, True, True),
+                     ('weak', True, True, True)],
+    ('shared', True): [('sup', True, True, True), ('weak', False, True, False),
+                       ('strong', True, True, True), ('weak', True, True, True)],
+}
+
+
+@pytest.mark.parametrize('cam_pass,image_level', sorted(BACKBONE_CALLS))
+def test_backbone_passes_and_their_bn_modes(cam_pass, image_level):
+    model = make_model(semi_train_cfg=dict(cam_pass=cam_pass,
+                                           use_image_labels=image_level))
+    inputs, samples = make_semi_batch(image_labels=image_level)
+    calls = record_backbone_calls(model, inputs)
     model.keep_pseudo_labels = True
     model.loss(inputs, samples)
-    assert sorted(c[0] for c in calls) == ['strong', 'sup', 'weak']
-    by_branch = {c[0]: c[1:] for c in calls}
-    assert by_branch['weak'] == (False, True, False)  # no autograd, BN in train
-    assert by_branch['strong'] == (True, True, True)
-    assert by_branch['sup'] == (True, True, True)
+    assert [tuple(c) for c in calls] == BACKBONE_CALLS[cam_pass, image_level]
+    assert model.backbone.training  # modes restored
     for key in ('decoder_probs', 'sgc_probs', 'pseudo_label', 'strong_logits'):
         assert not model.last_pseudo_labels[key].requires_grad
+
+
+def test_cam_pass_eval_reads_the_inference_mode_features():
+    """The classes, Grad-CAM and hypercolumn of the weak pass are those of the
+    backbone in eval mode (running statistics), the decoder logits those of the
+    training-mode pass."""
+    model = make_model()
+    inputs, samples = make_semi_batch(branches=('weak', 'strong'))
+    seen = {}
+    model.sgc_head.register_forward_pre_hook(
+        lambda m, args: seen.update(stages=args[0]))
+    bn = [m for m in model.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    stats = []
+
+    def running_stats(module, args):  # at each backbone call
+        stats.append([(b.running_mean.clone(), b.running_var.clone()) for b in bn])
+
+    model.backbone.register_forward_pre_hook(running_stats)
+    model.loss(inputs, samples)
+    reference = copy.deepcopy(model).eval()
+    for b, (mean, var) in zip([m for m in reference.backbone.modules()
+                               if isinstance(m, torch.nn.BatchNorm2d)], stats[1]):
+        b.running_mean.copy_(mean)
+        b.running_var.copy_(var)
+    with torch.no_grad():
+        expected = reference.backbone(inputs['weak'])
+    for got, want in zip(seen['stages'], expected):
+        torch.testing.assert_close(got, want)
 
 
 def test_weak_mode_eval_puts_weak_pass_in_eval_and_restores():
@@ -319,12 +382,13 @@ def test_unsup_loss_over_valid_pixels(threshold, mode):
 
 def test_unsup_weight_scales_l_u():
     model = make_model()
+    same = copy.deepcopy(model)  # the step moves BN statistics
     inputs, samples = make_semi_batch(branches=('weak', 'strong'))
     torch.manual_seed(3)
     full = model.loss(inputs, samples)['unsup.loss_u']
-    model.unsup_weight = 0.25
+    same.unsup_weight = 0.25
     torch.manual_seed(3)
-    quarter = model.loss(inputs, samples)
+    quarter = same.loss(inputs, samples)
     torch.testing.assert_close(quarter['unsup.loss_u'], 0.25 * full)
     assert float(quarter['unsup.weight']) == 0.25
 
@@ -352,14 +416,15 @@ def test_non_finite_weak_logits_raise_with_context():
     with pytest.raises(RuntimeError) as err:
         model.loss(inputs, samples)
     msg = str(err.value)
-    assert 'iteration 42' in msg and "branch 'weak'" in msg
+    # the log counts iterations from 1: runner.iter 42 is "Iter [43/...]"
+    assert 'iteration 43' in msg and "branch 'weak'" in msg
     assert 'decoder logits' in msg and 'weak_001.jpg' in msg
 
 
 # --------------------------------------------------------- image-level mode
 
 
-def test_image_level_mode_uses_given_labels_and_trains_classifier_on_strong():
+def test_image_level_mode_uses_given_labels_for_the_cam():
     model = make_model(semi_train_cfg=dict(use_image_labels=True))
     inputs, samples = make_semi_batch(branches=('weak', 'strong'), image_labels=True)
     seen = []
@@ -379,6 +444,85 @@ def test_image_level_mode_uses_given_labels_and_trains_classifier_on_strong():
     losses = model.loss(inputs, samples)
     assert not any(k.startswith('cls.') for k in losses)
     assert len(seen) == 1 and set(seen[0].unique().tolist()) <= {0.0, 1.0}
+
+
+def expected_loss_cls(model, inputs, samples, views):
+    """L_x recomputed from training-mode backbone passes of the given views
+    (BN with batch statistics, no classifier dropout in these models)."""
+    model = copy.deepcopy(model)
+    head, logits, labels = model.sgc_head, [], []
+    for view in views:
+        logits.append(head.classify(model.backbone(inputs[view])))
+        if view == 'sup':
+            gt = torch.stack([s.gt_sem_seg.data for s in samples['sup']])
+            labels.append(head.labels_from_seg(gt, 255))
+        else:
+            labels.append(torch.stack([s.gt_image_labels for s in samples[view]]))
+    return F.binary_cross_entropy_with_logits(torch.cat(logits), torch.cat(labels))
+
+
+@pytest.mark.parametrize('image_level,views,expected_views', [
+    (True, None, ('weak', )),              # released code: cls_with_cls=True
+    (True, ('strong', 'sup'), ('sup', 'strong')),
+    (False, None, ('sup', )),              # released code: unlabelled mode
+])
+def test_classifier_views(image_level, views, expected_views):
+    cfg = dict(use_image_labels=image_level)
+    if views is not None:
+        cfg['classifier_views'] = views
+    model = make_model(sgc=sgc_head(dropout_ratio=0.0), semi_train_cfg=cfg)
+    assert model.semi_train_cfg.classifier_views == (views or expected_views)
+    inputs, samples = make_semi_batch(image_labels=image_level)
+    expected = expected_loss_cls(model, inputs, samples, expected_views)
+    losses = model.loss(inputs, samples)
+    torch.testing.assert_close(losses['cls.loss_cls'], expected)
+
+
+def test_classifier_views_need_image_labels():
+    with pytest.raises(ValueError, match=r"classifier_views=\('weak',\) needs image "
+                                         'labels'):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(classifier_views=('weak', ))))
+    with pytest.raises(ValueError, match='cam_pass must be one of'):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(cam_pass='train')))
+
+
+def test_sgc_logits_upsampled_bilinear_align_corners_true():
+    """train_wss.py lines 417-420: resize_bilinear(..., align_corners=True)."""
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    seen = {}
+    model.sgc_head.register_forward_hook(lambda m, args, out: seen.update(sgc=out))
+    model.pseudo_labeler.register_forward_pre_hook(
+        lambda m, args: seen.update(fused_input=args[1]))
+    model.loss(inputs, samples)
+    size = seen['fused_input'].shape[-2:]
+    assert tuple(seen['sgc'].shape[-2:]) != tuple(size)
+    expected = F.interpolate(seen['sgc'], size=size, mode='bilinear',
+                             align_corners=True)
+    torch.testing.assert_close(seen['fused_input'], expected)
+    other = F.interpolate(seen['sgc'], size=size, mode='bilinear',
+                          align_corners=False)
+    assert not torch.allclose(seen['fused_input'], other)
+
+
+def test_non_finite_labelled_loss_raises_before_the_optimizer_step():
+    MessageHub.get_instance('test_pseudoseg_sup_nan').update_info('iter', 6)
+    model = make_model()
+    inputs, samples = make_semi_batch()
+    inputs['sup'][1, :, 3:5, 3:5] = float('nan')
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    before = {k: v.clone() for k, v in model.named_parameters()}
+    with pytest.raises(FloatingPointError) as err:
+        model.train_step(dict(inputs=inputs, data_samples=samples), wrapper)
+    msg = str(err.value)
+    assert msg.startswith('Non-finite loss on the labelled images at iteration 7: '
+                          'sup.decode.loss_ce (1 NaN')
+    assert 'labelled images of the batch: sup_000.jpg, sup_001.jpg.' in msg
+    assert msg.splitlines()[-1].startswith('Check these images for NaN/Inf pixels')
+    assert 'np.' not in msg
+    for name, param in model.named_parameters():
+        assert torch.equal(param, before[name]), name
+        assert param.grad is None, name
 
 
 def test_image_level_mode_errors_name_the_image():
@@ -430,6 +574,8 @@ def test_config_errors():
         build(deeplabv3plus_r18(semi_train_cfg=dict(lambda_u=1.0)))
     with pytest.raises(ValueError, match='weak_mode'):
         build(deeplabv3plus_r18(semi_train_cfg=dict(weak_mode='test')))
+    with pytest.raises(ValueError, match='semi_train_cfg.valid_downsample must be'):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(valid_downsample='max')))
     cfg = deeplabv3plus_r18()
     cfg['sgc_head'] = None
     with pytest.raises(ValueError, match="no sgc_head is configured"):
@@ -501,19 +647,19 @@ class HostReads(TorchDispatchMode):
 
 
 def test_value_checks_cost_one_host_sync_per_step():
-    """Validity-map and finite-logit checks are read with one sync at the end of
-    the step (DeferredChecks); labels are not read at all when they are fine."""
+    """Finite losses and logits and validity-map values are read with one sync at
+    the end of the step; labels are not read at all when they are fine."""
     model = make_model()
     inputs, samples = make_semi_batch()
     with HostReads() as reads:
         model.loss(inputs, samples)
     ours = [o for o in reads.origins if '/mmseg_pseudoseg/' in o]
-    assert [osp.basename(o) for o in ours] == ['deferred_checks.py'], reads.origins
+    assert [osp.basename(o) for o in ours] == ['batch_checks.py'], reads.origins
 
 
 def test_non_finite_weak_logits_raise_at_the_same_step():
     model = make_model()
-    inputs, samples = make_semi_batch()
+    inputs, samples = make_semi_batch(branches=('weak', 'strong'))
     with torch.no_grad():
         model.decode_head.conv_seg.bias.fill_(float('nan'))
     with pytest.raises(RuntimeError, match=r"Non-finite logits reached the "
@@ -522,80 +668,69 @@ def test_non_finite_weak_logits_raise_at_the_same_step():
         model.loss(inputs, samples)
 
 
-def test_deferred_checks_resolve_once_and_raise_the_first_failure():
-    from mmseg_pseudoseg.models import DeferredChecks
-    checks, called = DeferredChecks(), []
-
-    def fail(name):
-        def raise_it():
-            called.append(name)
-            raise ValueError(name)
-        return raise_it
-
-    checks.add(torch.tensor(False), fail('a'))
-    checks.resolve()
-    assert called == [] and len(checks) == 0
-    checks.add(torch.tensor(False), fail('a'))
-    checks.add(torch.tensor([True]), fail('b'))
-    checks.add(torch.tensor(True), fail('c'))
-    with pytest.raises(ValueError, match='^b$'):
-        checks.resolve()
-    assert called == ['b'] and len(checks) == 0  # cleared for the next step
-
-
 # ------------------------------------------------------------ EMA teacher
 
 
-def test_ema_teacher_option():
-    student = make_model()
-    ema0 = make_model(semi_train_cfg=dict(teacher='ema', ema_momentum=0.0))
+def test_ema_teacher_is_a_submodule_saved_and_stripped_for_export(tmp_path):
+    from mmseg_pseudoseg.models import TRAINING_ONLY_PREFIXES
+    model = make_model(semi_train_cfg=dict(teacher='ema'))
     inputs, samples = make_semi_batch()
-    for model in (student, ema0):
+    with pytest.raises(RuntimeError, match='needs EMATeacherHook to initialise'):
+        model.loss(inputs, samples)
+    model.ema_teacher.update(model, 0.0)  # what EMATeacherHook.before_train does
+    model.ema_teacher.ready = True
+    total_loss(model.loss(inputs, samples)).backward()
+    assert not any(p.requires_grad or p.grad is not None
+                   for p in model.ema_teacher.parameters())
+    state = model.state_dict()
+    teacher_keys = [k for k in state if k.startswith('ema_teacher.')]
+    assert 'ema_teacher.backbone.stem.0.weight' in teacher_keys
+    path = tmp_path / 'pseudoseg_ema.pth'
+    torch.save({'state_dict': state}, path)
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(str(path)) == []
+    loaded = torch.load(path, weights_only=True)['state_dict']
+    stock = build(as_encoder_decoder(deeplabv3plus_r18()))
+    stock.load_state_dict({k: v for k, v in loaded.items()
+                           if not k.startswith(TRAINING_ONLY_PREFIXES)}, strict=True)
+    assert TRAINING_ONLY_PREFIXES == ('sgc_head.', 'ema_teacher.')
+
+
+def test_ema_teacher_copy_gives_the_students_pseudo_labels():
+    student = make_model()
+    ema = make_model(semi_train_cfg=dict(teacher='ema'))
+    ema.ema_teacher.update(ema, 0.0)
+    ema.ema_teacher.ready = True
+    # no labelled pass before the weak pass: the BN statistics the inference-mode
+    # CAM pass reads are the same in the student and its copy
+    inputs, samples = make_semi_batch(branches=('weak', 'strong'))
+    for model in (student, ema):
         model.keep_pseudo_labels = True
         torch.manual_seed(7)
         model.loss(inputs, samples)
-    # momentum 0: the teacher is the current student
-    torch.testing.assert_close(ema0.last_pseudo_labels['pseudo_label'],
+    torch.testing.assert_close(ema.last_pseudo_labels['pseudo_label'],
                                student.last_pseudo_labels['pseudo_label'])
-
-    frozen = make_model(semi_train_cfg=dict(teacher='ema', ema_momentum=1.0))
-    initial = {k: v.clone() for k, v in frozen.state_dict().items()}
-    wrapper = OptimWrapper(torch.optim.SGD(frozen.parameters(), lr=0.5))
-    frozen.train_step(dict(inputs=inputs, data_samples=samples), wrapper)
-    teacher = frozen.ema_teacher.modules
-    assert teacher is not None
-    assert not any(p.requires_grad or p.grad is not None
-                   for p in teacher.parameters())
-    for name, param in teacher.named_parameters():  # momentum 1: never moves
-        assert torch.equal(param, initial[name]), name
-    assert not torch.equal(frozen.backbone.stem[0].weight,  # the student moved
-                           initial['backbone.stem.0.weight'])
-    # the teacher is not in the checkpoint; loading weights restarts it
-    assert set(frozen.state_dict()) == set(initial)
-    frozen.load_state_dict(initial)
-    assert frozen.ema_teacher.modules is None
-
-    with pytest.raises(ValueError, match='ema_momentum'):
-        build(deeplabv3plus_r18(
-            semi_train_cfg=dict(teacher='ema', ema_momentum=1.5)))
-    with pytest.raises(ValueError, match='teacher'):
-        build(deeplabv3plus_r18(semi_train_cfg=dict(teacher='mean')))
 
 
 def test_ema_teacher_average():
-    from mmseg_pseudoseg.models.segmentors.ema_teacher import EMATeacher
-    torch.manual_seed(0)
-    student = dict(conv=torch.nn.Conv2d(2, 3, 1), bn=torch.nn.BatchNorm2d(3))
-    ema = EMATeacher(momentum=0.75)
-    first = {k: v.clone() for k, v in torch.nn.ModuleDict(student).state_dict().items()}
-    ema.update(student)
+    model = make_model(semi_train_cfg=dict(teacher='ema'))
+    teacher = model.ema_teacher
+    teacher.update(model, 0.0)
+    first = {k: v.clone() for k, v in teacher.state_dict().items()}
     with torch.no_grad():
-        student['conv'].weight.add_(1.0)
-        student['bn'].running_mean.fill_(3.0)
-    student['bn'].eval()
-    teacher = ema.update(student)
-    torch.testing.assert_close(teacher['conv'].weight,
-                               0.75 * first['conv.weight'] +
-                               0.25 * student['conv'].weight.detach())
-    torch.testing.assert_close(teacher['bn'].running_mean, torch.full((3, ), 3.0))
-    assert not teacher['bn'].training and teacher['conv'].training
+        model.backbone.stem[0].weight.add_(1.0)
+        model.decode_head.conv_seg.bias.add_(2.0)
+        model.backbone.stem[1].running_mean.fill_(3.0)
+    teacher.update(model, 0.75)
+    torch.testing.assert_close(teacher.backbone.stem[0].weight,
+                               0.75 * first['backbone.stem.0.weight'] +
+                               0.25 * model.backbone.stem[0].weight.detach())
+    torch.testing.assert_close(teacher.decode_head.conv_seg.bias,
+                               first['decode_head.conv_seg.bias'] + 0.5)
+    torch.testing.assert_close(teacher.backbone.stem[1].running_mean,
+                               torch.full_like(first['backbone.stem.1.running_mean'],
+                                               3.0))
+    with pytest.raises(ValueError, match="teacher must be one of"):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(teacher='mean')))
+    with pytest.raises(ValueError,
+                       match=r"Unknown semi_train_cfg keys \['ema_momentum'\]"):
+        build(deeplabv3plus_r18(semi_train_cfg=dict(ema_momentum=0.9)))

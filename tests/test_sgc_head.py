@@ -214,7 +214,8 @@ def test_loss_sa_is_ce_over_non_ignored_pixels():
     gt = torch.randint(0, C, (2, 1, 16, 16))
     gt[:, :, :5] = 255
     out = head.loss_sa(logits, gt)
-    up = F.interpolate(logits, size=(16, 16), mode='bilinear', align_corners=False)
+    # bilinear with align_corners=True, as the released code's L_sa
+    up = F.interpolate(logits, size=(16, 16), mode='bilinear', align_corners=True)
     expected = F.cross_entropy(up, gt[:, 0], ignore_index=255)
     assert abs(float(out['loss_sa']) - float(expected)) < 1e-5
     assert 0 <= float(out['acc_sa']) <= 100

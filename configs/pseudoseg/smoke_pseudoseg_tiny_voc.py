@@ -49,4 +49,5 @@ param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=2,
                         by_epoch=False)]
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=2, save_best=None))
-custom_hooks = [dict(type='PseudoLabelHook', interval=1, num_panels=1)]
+custom_hooks = [dict(type='PseudoLabelHook', interval=1, num_panels=1),
+                dict(type='ClassCountCheckHook')]

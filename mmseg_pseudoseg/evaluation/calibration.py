@@ -1,7 +1,7 @@
 """Expected calibration error (ECE) with equal-width confidence bins.
 
 Definition (Guo et al., "On Calibration of Modern Neural Networks", 2017), used by
-the diagnostics of issue 6 (``CalibrationMetric``, ``PseudoLabelHook``):
+the diagnostics (``CalibrationMetric``, ``PseudoLabelHook``):
 
     bins  B_b = {pixels i : conf_i in ((b-1)/M, b/M]},  b = 1..M   (conf 0 goes to B_1)
     conf_i = max_c p_ic            (the maximum class probability)
@@ -70,20 +70,16 @@ def confidences_and_correct(probs: ArrayLike, labels: ArrayLike,
     return conf[keep].double(), (pred[keep] == labels[keep])
 
 
-def calibration_bins(probs: Optional[ArrayLike] = None,
-                     labels: Optional[ArrayLike] = None,
-                     n_bins: int = 15,
+def calibration_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15,
                      ignore_index: int = 255,
-                     *,
-                     confidences: Optional[ArrayLike] = None,
-                     correct: Optional[ArrayLike] = None,
                      valid: Optional[ArrayLike] = None) -> Dict[str, np.ndarray]:
     """Per-bin pixel counts, confidence sums and correct counts.
 
-    Give either ``probs`` ``(N, C, ...)`` and ``labels`` ``(N, ...)``, or the
-    per-pixel ``confidences`` in [0, 1] and bool ``correct`` (same shape; with
-    ``labels`` also given, its ``ignore_index`` pixels are dropped). ``valid``
-    (same shape as labels / confidences) drops ``False`` pixels in both forms.
+    Args:
+        probs: ``(N, C, ...)`` class probabilities.
+        labels: ``(N, ...)`` integer labels; ``ignore_index`` pixels are dropped.
+        n_bins: number of equal-width bins.
+        valid: optional ``(N, ...)`` bool mask; ``False`` pixels are dropped.
 
     Returns:
         dict of numpy arrays of shape ``(n_bins,)``: ``counts`` (int64),
@@ -92,38 +88,7 @@ def calibration_bins(probs: Optional[ArrayLike] = None,
     """
     if not isinstance(n_bins, int) or n_bins < 1:
         raise ValueError(f'n_bins must be a positive int, got {n_bins!r}')
-    if probs is not None:
-        if confidences is not None or correct is not None:
-            raise ValueError('give either probs+labels or confidences+correct, '
-                             'not both')
-        if labels is None:
-            raise ValueError('probs needs labels')
-        conf, hit = confidences_and_correct(probs, labels, ignore_index, valid)
-    else:
-        if confidences is None or correct is None:
-            raise ValueError('give probs+labels or confidences+correct')
-        conf = _as_tensor(confidences, 'confidences')
-        hit = _as_tensor(correct, 'correct').to(conf.device)
-        if conf.shape != hit.shape:
-            raise ValueError(f'confidences shape {tuple(conf.shape)} != correct '
-                             f'shape {tuple(hit.shape)}')
-        keep = torch.ones_like(hit, dtype=torch.bool)
-        if labels is not None:
-            labels = _as_tensor(labels, 'labels').to(conf.device)
-            if labels.shape != conf.shape:
-                raise ValueError(f'labels shape {tuple(labels.shape)} != confidences '
-                                 f'shape {tuple(conf.shape)}')
-            keep &= labels != ignore_index
-        if valid is not None:
-            valid = _as_tensor(valid, 'valid').to(conf.device)
-            if valid.shape != conf.shape:
-                raise ValueError(f'valid shape {tuple(valid.shape)} != confidences '
-                                 f'shape {tuple(conf.shape)}')
-            keep &= valid.bool()
-        conf, hit = conf[keep].double(), hit[keep].bool()
-        if conf.numel() and (conf.min() < 0 or conf.max() > 1):
-            raise ValueError('confidences must lie in [0, 1], got range '
-                             f'[{conf.min().item():.4g}, {conf.max().item():.4g}]')
+    conf, hit = confidences_and_correct(probs, labels, ignore_index, valid)
     upper_edges = torch.linspace(0, 1, n_bins + 1, dtype=torch.float64,
                                  device=conf.device)[1:]
     # bucketize(right=False): index i with upper[i-1] < conf <= upper[i]
@@ -181,23 +146,12 @@ def reliability_table(bins: Dict[str, np.ndarray]) -> Dict[str, list]:
         ece=None if np.isnan(ece) else ece)
 
 
-def expected_calibration_error(probs: Optional[ArrayLike] = None,
-                               labels: Optional[ArrayLike] = None,
-                               n_bins: int = 15,
-                               ignore_index: int = 255,
-                               *,
-                               confidences: Optional[ArrayLike] = None,
-                               correct: Optional[ArrayLike] = None,
+def expected_calibration_error(probs: ArrayLike, labels: ArrayLike,
+                               n_bins: int = 15, ignore_index: int = 255,
                                valid: Optional[ArrayLike] = None) -> float:
     """ECE in [0, 1] (see module docstring); ``nan`` when no pixel is kept.
-
-    Same inputs as :func:`calibration_bins`: ``probs (N, C, ...)`` + ``labels
-    (N, ...)``, or ``confidences`` + ``correct`` (+ optional ``labels`` for the
-    ignore index); ``valid`` drops ``False`` pixels.
-    """
-    return ece_from_bins(
-        calibration_bins(probs, labels, n_bins, ignore_index,
-                         confidences=confidences, correct=correct, valid=valid))
+    Same inputs as :func:`calibration_bins`."""
+    return ece_from_bins(calibration_bins(probs, labels, n_bins, ignore_index, valid))
 
 
 def load_reliability(path: str) -> dict:

@@ -1,6 +1,6 @@
 """``CalibrationMetric``: a segmentation model's ECE, next to ``IoUMetric``.
 
-Usage (issue 6, diagnostics)::
+Usage::
 
     val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
                      dict(type='CalibrationMetric', n_bins=15)]

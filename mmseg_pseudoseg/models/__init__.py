@@ -3,4 +3,3 @@ from .data_preprocessors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .pseudo_labels import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
-from .utils import *  # noqa: F401,F403

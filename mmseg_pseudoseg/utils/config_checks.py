@@ -54,3 +54,26 @@ def check_custom_imports(cfg: Config) -> None:
             f'Config {cfg.filename} uses {", ".join(used)} from {PLUGIN} but does '
             f'not import it; add `{HINT}` to the config (the stock mmseg tools '
             'need it to find these types).')
+
+
+def check_dataset_classes(dataset, num_classes: int) -> None:
+    """Raise if a training dataset has more classes than the model predicts.
+
+    ``dataset``: the train dataset; a ``ConcatDataset`` is checked per member
+    (labelled and extra); a member built with ``with_masks=False`` is skipped, as
+    its masks are never read. The datasets check each mask against their own classes
+    when they load it; this check relates those classes to the model's.
+    """
+    members = getattr(dataset, 'datasets', None) or [dataset]
+    for member in members:
+        if not getattr(member, 'with_masks', True):
+            continue  # its masks are never read (an extra set without labels)
+        classes = (getattr(member, 'metainfo', None) or {}).get('classes')
+        if classes is not None and len(classes) > num_classes:
+            where = getattr(member, 'ann_file', '') or ''
+            raise ValueError(
+                f'{type(member).__name__}({where}) has {len(classes)} classes '
+                f'but the model predicts {int(num_classes)} '
+                f'(decode_head.num_classes={int(num_classes)}).\nSet num_classes of '
+                "the model's heads to the dataset's class count, or metainfo="
+                'dict(classes=...) of the dataset to the classes the model has.')

@@ -72,4 +72,5 @@ param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=iter
                         by_epoch=False)]
 default_hooks = dict(logger=dict(interval=100),
                      checkpoint=dict(interval=iters, save_best=None))
-custom_hooks = [dict(type='PseudoLabelHook', interval=500, num_panels=2)]
+custom_hooks = [dict(type='PseudoLabelHook', interval=500, num_panels=2),
+                dict(type='ClassCountCheckHook')]

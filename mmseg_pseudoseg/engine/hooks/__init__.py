@@ -1,11 +1,18 @@
-"""Training hooks: ``PseudoLabelHook`` (pseudo-label diagnostics, λ_u ramp-up)."""
+"""Training hooks, one job each: ``PseudoLabelHook`` (pseudo-label diagnostics),
+``UnsupWeightRampUpHook`` (λ_u ramp-up), ``EMATeacherHook`` (EMA teacher),
+``ClassCountCheckHook`` (dataset vs model classes before training),
+``RNGStateHook`` (random-generator states in checkpoints, for exact resume)."""
+from .class_count_check_hook import ClassCountCheckHook
+from .ema_teacher_hook import EMATeacherHook
 from .pseudo_label_hook import PseudoLabelHook
 from .pseudo_label_panel import PANEL_TITLES, colorize, compose_panel
 from .pseudo_label_stats import format_histogram, pseudo_label_stats
 from .rampup import rampup_factor
 from .rng_state_hook import RNGStateHook
+from .unsup_weight_rampup_hook import UnsupWeightRampUpHook
 
 __all__ = [
-    'PseudoLabelHook', 'RNGStateHook', 'PANEL_TITLES', 'colorize', 'compose_panel',
+    'ClassCountCheckHook', 'EMATeacherHook', 'PseudoLabelHook', 'PANEL_TITLES',
+    'RNGStateHook', 'UnsupWeightRampUpHook', 'colorize', 'compose_panel',
     'format_histogram', 'pseudo_label_stats', 'rampup_factor'
 ]

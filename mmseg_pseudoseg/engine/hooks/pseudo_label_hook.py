@@ -1,4 +1,4 @@
-"""``PseudoLabelHook``: pseudo-label diagnostics and the optional λ_u ramp-up.
+"""``PseudoLabelHook``: pseudo-label diagnostics (it only observes).
 
 Every ``interval`` training iterations it asks ``PseudoSeg`` to keep the step's
 pseudo labels (``model.keep_pseudo_labels = True`` before the step; the model fills
@@ -21,14 +21,9 @@ pseudo labels (``model.keep_pseudo_labels = True`` before the step; the model fi
   and ``stats.json``, and sends each panel to ``runner.visualizer.add_image`` (the
   configured backends: local files, TensorBoard when installed).
 
-On other iterations it does nothing except, when ``rampup_iters > 0``, set
-``model.unsup_weight = base * rampup_factor(iter)`` before each step (SPEC §1 option;
-``base`` = ``model.semi_train_cfg['unsup_weight']``; the model logs the weight it
-used as ``unsup.weight``).
-
-Before the first step it checks that no train dataset (each member of a
-``ConcatDataset``) has more classes than the model predicts
-(:func:`check_dataset_classes`).
+On other iterations it does nothing. λ_u ramp-up, the EMA teacher and the class-count
+check are hooks of their own (``UnsupWeightRampUpHook``, ``EMATeacherHook``,
+``ClassCountCheckHook``).
 
 Statistics are those of the rank that computes them (rank 0 is the one logged);
 panels are written by rank 0 only.
@@ -50,36 +45,13 @@ from mmseg.registry import HOOKS
 from .pseudo_label_panel import (colorize, compose_panel, default_palette,
                                  missing_tile, resize_nearest, tile_scale)
 from .pseudo_label_stats import check_stash, format_histogram, pseudo_label_stats
-from .rampup import RAMPUP_MODES, rampup_factor
 
 SCALAR_PREFIX = 'train/pseudo_label/'
 
 
-def check_dataset_classes(dataset, num_classes: int) -> None:
-    """Raise before the first step if a training dataset has more classes than
-    the model predicts (its labels would leave ``[0, num_classes)``).
-
-    ``dataset``: the train dataset; a ``ConcatDataset`` is checked per member
-    (labelled and extra). This replaces a per-step label-value check in
-    ``PseudoSeg.loss`` (a host sync every step); the datasets check each mask
-    against their own classes when they load it.
-    """
-    members = getattr(dataset, 'datasets', None) or [dataset]
-    for member in members:
-        classes = (getattr(member, 'metainfo', None) or {}).get('classes')
-        if classes is not None and len(classes) > num_classes:
-            where = getattr(member, 'ann_file', '') or ''
-            raise ValueError(
-                f'{type(member).__name__}({where}) has {len(classes)} classes '
-                f'but the model predicts {num_classes} '
-                f'(decode_head.num_classes={num_classes}); set num_classes of the '
-                "model's heads to the dataset's class count, or metainfo="
-                'dict(classes=...) of the dataset to the classes the model has.')
-
-
 @HOOKS.register_module()
 class PseudoLabelHook(Hook):
-    """Pseudo-label accuracy/ECE/confidence/histogram, panels, λ_u ramp-up.
+    """Pseudo-label accuracy/ECE/confidence/histogram and panels.
 
     Args:
         interval (int): log every ``interval`` iterations (iterations
@@ -92,8 +64,6 @@ class PseudoLabelHook(Hook):
         panel_min_size (int): tiles are upscaled (nearest, integer factor) to at
             least this height. Defaults to 128.
         out_dir (str, optional): panel folder; default ``work_dir/pseudo_labels``.
-        rampup_iters (int): length of the λ_u ramp-up; ``0`` = none (default).
-        rampup (str): ``'sigmoid'`` (exp(-5(1-t)^2)) or ``'linear'``.
     """
     priority = 'NORMAL'
 
@@ -103,27 +73,16 @@ class PseudoLabelHook(Hook):
                  ignore_index: int = 255,
                  num_panels: int = 2,
                  panel_min_size: int = 128,
-                 out_dir: Optional[str] = None,
-                 rampup_iters: int = 0,
-                 rampup: str = 'sigmoid') -> None:
+                 out_dir: Optional[str] = None) -> None:
         if not isinstance(interval, int) or interval < 0:
             raise ValueError(f'PseudoLabelHook: interval must be an int >= 0, '
                              f'got {interval!r}')
-        if rampup not in RAMPUP_MODES:
-            raise ValueError(f'PseudoLabelHook: rampup must be one of '
-                             f'{RAMPUP_MODES}, got {rampup!r}')
-        if not isinstance(rampup_iters, int) or rampup_iters < 0:
-            raise ValueError(f'PseudoLabelHook: rampup_iters must be an int >= 0, '
-                             f'got {rampup_iters!r}')
         self.interval = interval
         self.n_bins = n_bins
         self.ignore_index = ignore_index
         self.num_panels = num_panels
         self.panel_min_size = panel_min_size
         self.out_dir = out_dir
-        self.rampup_iters = rampup_iters
-        self.rampup = rampup
-        self.base_unsup_weight: Optional[float] = None
         self._warned_empty = False
 
     # ------------------------------------------------------------------ helpers
@@ -138,24 +97,15 @@ class PseudoLabelHook(Hook):
     # -------------------------------------------------------------------- hooks
     def before_train(self, runner) -> None:
         model = self._model(runner)
-        for attr in ('keep_pseudo_labels', 'unsup_weight'):
-            if not hasattr(model, attr):
-                raise TypeError(
-                    f'PseudoLabelHook needs a PseudoSeg model; '
-                    f'{type(model).__name__} has no `{attr}` attribute')
-        check_dataset_classes(runner.train_dataloader.dataset, model.num_classes)
-        cfg = getattr(model, 'semi_train_cfg', None) or {}
-        base = cfg.get('unsup_weight', None) if hasattr(cfg, 'get') else None
-        self.base_unsup_weight = float(model.unsup_weight if base is None else base)
+        if not hasattr(model, 'keep_pseudo_labels'):
+            raise TypeError(
+                f'PseudoLabelHook needs a PseudoSeg model; '
+                f'{type(model).__name__} has no `keep_pseudo_labels` attribute')
         if self.out_dir is None:
             self.out_dir = osp.join(runner.work_dir, 'pseudo_labels')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         model = self._model(runner)
-        if self.rampup_iters > 0:
-            weight = self.base_unsup_weight * rampup_factor(
-                runner.iter, self.rampup_iters, self.rampup)
-            model.unsup_weight = weight
         model.keep_pseudo_labels = self._is_log_iter(runner)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
@@ -273,7 +223,8 @@ class PseudoLabelHook(Hook):
         """Panel of sample ``k`` (see ``pseudo_label_panel.PANEL_TITLES``)."""
         sample = stash['weak_samples'][k]
         valid = stash['valid_mask'][k].bool().cpu().numpy()
-        labels = [stash[key][k].argmax(dim=0).cpu().numpy().astype(np.uint8)
+        labels = [None if stash[key] is None else
+                  stash[key][k].argmax(dim=0).cpu().numpy().astype(np.uint8)
                   for key in ('decoder_probs', 'sgc_probs', 'pseudo_label',
                               'strong_logits')]
         labels[2] = np.where(valid, labels[2], self.ignore_index).astype(np.uint8)
@@ -287,7 +238,8 @@ class PseudoLabelHook(Hook):
         size = (height * scale, width * scale)
         tiles = [resize_nearest(image, *size) if image is not None else
                  missing_tile(*size)]
-        tiles += [resize_nearest(colorize(lab, palette, self.ignore_index), *size)
+        tiles += [missing_tile(*size) if lab is None else
+                  resize_nearest(colorize(lab, palette, self.ignore_index), *size)
                   for lab in labels]
         if 'gt_sem_seg' in sample:
             gt = sample.gt_sem_seg.data[0].cpu().numpy().astype(np.uint8)

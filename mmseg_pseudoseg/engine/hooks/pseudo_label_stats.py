@@ -17,6 +17,8 @@ from mmseg_pseudoseg.evaluation.calibration import ece_from_bins, calibration_bi
 # name in the stash -> short name in the logs
 SOURCES = (('pseudo_label', 'fused'), ('decoder_probs', 'decoder'),
            ('sgc_probs', 'sgc'))
+# None when the model has no SGC head (decoder-only pseudo labels)
+OPTIONAL_SOURCES = ('sgc_probs', )
 REQUIRED_KEYS = ('decoder_probs', 'sgc_probs', 'pseudo_label', 'valid_mask',
                  'strong_logits', 'weak_samples')
 
@@ -29,6 +31,8 @@ def check_stash(stash: dict) -> None:
                        '(contract: docs/batch_format.md, "Diagnostics")')
     ref = tuple(stash['pseudo_label'].shape)
     for key in ('decoder_probs', 'sgc_probs', 'strong_logits'):
+        if stash[key] is None and key in OPTIONAL_SOURCES:
+            continue
         if tuple(stash[key].shape) != ref:
             raise ValueError(f'model.last_pseudo_labels[{key!r}] has shape '
                              f'{tuple(stash[key].shape)}, pseudo_label has {ref}')
@@ -83,6 +87,8 @@ def pseudo_label_stats(stash: dict, num_classes: Optional[int] = None,
     scored = valid & (gt != ignore_index) if gt is not None else None
     scalars = {}
     for key, short in SOURCES:
+        if stash[key] is None:
+            continue
         probs = stash[key].float()
         conf, pred = probs.max(dim=1)
         if valid.any():

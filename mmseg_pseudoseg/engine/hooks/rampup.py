@@ -1,4 +1,4 @@
-"""Ramp-up schedules for the unsupervised loss weight λ_u (SPEC §1: an option).
+"""Ramp-up schedules for the unsupervised loss weight λ_u (an option, docs/method.md §9).
 
 PseudoSeg's default is no ramp-up (λ_u = 1 from the first step). The sigmoid
 schedule is the one of Laine & Aila (2017) and Mean Teacher (Tarvainen & Valpola,

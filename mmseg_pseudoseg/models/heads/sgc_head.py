@@ -65,7 +65,11 @@ class SGCHead(BaseModule):
         background (str): ``'released'`` (default): ``2 − max_c(out)`` prepended
             after propagation; ``'paper'``: ``1 − max_c(CAM)`` prepended to the value
             before propagation.
-        align_corners (bool): for resizing the hypercolumn and the SGC logits.
+        align_corners (bool): for the bilinear resizing of the hypercolumn and of
+            the SGC logits (to the label map for L_sa, to the decoder logits for
+            the pseudo label). True as the released code (core/train_utils_core.py
+            lines 178-182; train_wss.py lines 417-420;
+            third_party/deeplab/utils/train_utils.py lines 88-92).
         loss_sa (dict): mmseg loss config for L_sa (default cross-entropy averaged
             over non-ignored pixels, name ``loss_sa``).
         loss_cls_weight (float): weight of L_x (sigmoid BCE, mean over classes and
@@ -80,7 +84,7 @@ class SGCHead(BaseModule):
                  attention_dim: int = 128,
                  dropout_ratio: float = 0.5,
                  background: str = 'released',
-                 align_corners: bool = False,
+                 align_corners: bool = True,
                  loss_sa: Optional[dict] = None,
                  loss_cls_weight: float = 1.0,
                  init_cfg: Optional[dict] = None):

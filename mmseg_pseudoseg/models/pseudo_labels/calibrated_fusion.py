@@ -1,13 +1,14 @@
 """Calibrated fusion of decoder and SGC predictions into a soft pseudo label.
 
-SPEC §4. Pure tensor functions (:func:`sharpen`, :func:`calibrated_fusion`) and the
-registered :class:`CalibratedFusion` module that the ``PseudoSeg`` segmentor calls
-with the weak view's decoder logits and (upsampled) SGC logits.
+docs/method.md §4. Pure tensor functions (:func:`sharpen`,
+:func:`calibrated_fusion`) and the registered :class:`CalibratedFusion` module
+that the ``PseudoSeg`` segmentor calls with the weak view's decoder logits and
+(upsampled) SGC logits: logits in, pseudo label out.
 
 All math runs in float32 (or float64 if given), whatever the input dtype: the
 ``'rms'`` normaliser squares logits, which overflows float16 for logits ~300.
 """
-from typing import Dict, List, Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -15,10 +16,21 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 
-from ..utils.deferred_checks import DeferredChecks
-
 NORMS = ('rms', 'pixel_l2', 'none')
 SOURCES = ('fusion', 'decoder', 'sgc')
+
+
+def check_fusion_args(gamma: Optional[float] = None,
+                      temperature: Optional[float] = None,
+                      norm: Optional[str] = None, prefix: str = '') -> None:
+    """The one check of γ, T and the normaliser; ``prefix`` names the config
+    (``'pseudo_labeler.'``) in the message."""
+    if gamma is not None and not 0.0 <= gamma <= 1.0:
+        raise ValueError(f'{prefix}gamma must be in [0, 1], got {gamma}')
+    if temperature is not None and not temperature > 0:
+        raise ValueError(f'{prefix}temperature must be > 0, got {temperature}')
+    if norm is not None and norm not in NORMS:
+        raise ValueError(f'{prefix}norm must be one of {NORMS}, got {norm!r}')
 
 
 def _as_float(x: Tensor) -> Tensor:
@@ -26,7 +38,7 @@ def _as_float(x: Tensor) -> Tensor:
 
 
 def sharpen(probs: Tensor, temperature: float) -> Tensor:
-    """``Sharpen(a, T)_c = a_c^{1/T} / sum_j a_j^{1/T}`` over dim 1 (SPEC §4).
+    """``Sharpen(a, T)_c = a_c^{1/T} / sum_j a_j^{1/T}`` over dim 1 (docs/method.md §4).
 
     Args:
         probs: ``(N, C, ...)`` non-negative scores (usually probabilities).
@@ -38,8 +50,7 @@ def sharpen(probs: Tensor, temperature: float) -> Tensor:
         (``softmax(log(a) / T)``), which is the same quantity but cannot underflow
         to 0/0 for small ``T``; zero entries stay zero.
     """
-    if not temperature > 0:
-        raise ValueError(f'sharpen: temperature must be > 0, got {temperature}')
+    check_fusion_args(temperature=temperature, prefix='sharpen: ')
     probs = _as_float(probs)
     if temperature == 1.0:
         return probs / probs.sum(dim=1, keepdim=True)
@@ -48,7 +59,7 @@ def sharpen(probs: Tensor, temperature: float) -> Tensor:
 
 def logit_norm(decoder_logits: Optional[Tensor], sgc_logits: Optional[Tensor],
                norm: str = 'rms', eps: float = 1e-8):
-    """The normaliser ``Norm(p̂, m̂)`` of SPEC §4 (broadcastable to the logits).
+    """The normaliser ``Norm(p̂, m̂)`` of docs/method.md §4 (broadcastable to the logits).
 
     - ``'rms'`` (default, released code): one scalar for the whole batch,
       ``sqrt(mean(p̂² ∪ m̂²) + eps)`` over all elements of both tensors.
@@ -58,8 +69,7 @@ def logit_norm(decoder_logits: Optional[Tensor], sgc_logits: Optional[Tensor],
 
     A tensor given as ``None`` takes no part (used when its fusion weight is 0).
     """
-    if norm not in NORMS:
-        raise ValueError(f'norm must be one of {NORMS}, got {norm!r}')
+    check_fusion_args(norm=norm)
     parts = [_as_float(t) for t in (decoder_logits, sgc_logits) if t is not None]
     if norm == 'none':
         return 1.0
@@ -76,7 +86,7 @@ def calibrated_fusion(decoder_logits: Tensor,
                       temperature: float = 0.5,
                       norm: str = 'rms',
                       eps: float = 1e-8) -> Tensor:
-    """The soft pseudo label ``ỹ`` of SPEC §4.
+    """The soft pseudo label ``ỹ`` of docs/method.md §4.
 
         v̂ = [p̂; m̂] / Norm(p̂, m̂)
         ỹ = Sharpen(γ·softmax(p̂/Norm) + (1−γ)·softmax(m̂/Norm), T)
@@ -95,8 +105,7 @@ def calibrated_fusion(decoder_logits: Tensor,
         ``(N, C, H, W)`` float32 probabilities, rows summing to 1. No gradient
         flows back (callers run it under ``torch.no_grad()``).
     """
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f'gamma must be in [0, 1], got {gamma}')
+    check_fusion_args(gamma=gamma)
     if decoder_logits.shape != sgc_logits.shape:
         raise ValueError('calibrated_fusion: decoder logits '
                          f'{tuple(decoder_logits.shape)} and SGC logits '
@@ -112,55 +121,9 @@ def calibrated_fusion(decoder_logits: Tensor,
     return sharpen(fused, temperature)
 
 
-def describe_non_finite(tensor: Tensor) -> str:
-    nan = int(torch.isnan(tensor).sum())
-    inf = int(torch.isinf(tensor).sum())
-    return f'{nan} NaN and {inf} inf of {tensor.numel()} values'
-
-
-def current_iter() -> Optional[int]:
-    """The runner's current iteration from mmengine's MessageHub (None outside)."""
-    try:
-        from mmengine.logging import MessageHub
-        return MessageHub.get_current_instance().get_info('iter')
-    except Exception:  # pragma: no cover - no message hub at all
-        return None
-
-
-def check_finite(tensors: Dict[str, Tensor], branch: str,
-                 image_names: Optional[List[str]] = None,
-                 checks: Optional[DeferredChecks] = None) -> None:
-    """Raise ``RuntimeError`` naming the iteration, branch and tensor if any of
-    ``tensors`` holds NaN/inf. Costs one device sync for all tensors together, or
-    none when ``checks`` is given: the flag joins the step's deferred checks and
-    the error is raised when ``checks.resolve()`` runs (same iteration)."""
-    tensors = {k: v for k, v in tensors.items() if v is not None}
-    if not tensors:
-        return
-    bad = ~torch.stack([torch.isfinite(v).all() for v in tensors.values()]).all()
-
-    def fail():  # runs in the same step (deferred: at checks.resolve())
-        it = current_iter()
-        names = [f'{name} ({describe_non_finite(v)})' for name, v in tensors.items()
-                 if not bool(torch.isfinite(v).all())]
-        where = (f'iteration {it}' if it is not None else
-                 'no iteration (outside a loop)')
-        images = (f'; images: {", ".join(map(str, image_names))}'
-                  if image_names else '')
-        raise RuntimeError(
-            f'Non-finite logits reached the pseudo-label fusion at {where}, branch '
-            f'{branch!r}: {"; ".join(names)}{images}. The weights are probably '
-            'diverging (lower the learning rate, check the data normalisation).')
-
-    if checks is not None:
-        checks.add(bad, fail)
-    elif bool(bad):
-        fail()
-
-
 @MODELS.register_module()
 class CalibratedFusion(nn.Module):
-    """Makes the pseudo label from the weak view's predictions (SPEC §4).
+    """Makes the pseudo label from the weak view's predictions (docs/method.md §4).
 
     Has no parameters or buffers (so a PseudoSeg checkpoint minus ``sgc_head.*``
     is a stock EncoderDecoder checkpoint).
@@ -193,16 +156,10 @@ class CalibratedFusion(nn.Module):
                  num_classes: Optional[int] = None,
                  eps: float = 1e-8):
         super().__init__()
-        if norm not in NORMS:
-            raise ValueError(f'pseudo_labeler.norm must be one of {NORMS}, got {norm!r}')
+        check_fusion_args(gamma, temperature, norm, prefix='pseudo_labeler.')
         if source not in SOURCES:
             raise ValueError(
                 f'pseudo_labeler.source must be one of {SOURCES}, got {source!r}')
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f'pseudo_labeler.gamma must be in [0, 1], got {gamma}')
-        if not temperature > 0:
-            raise ValueError(
-                f'pseudo_labeler.temperature must be > 0, got {temperature}')
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(
                 f'pseudo_labeler.threshold must be in [0, 1], got {threshold}')
@@ -238,50 +195,33 @@ class CalibratedFusion(nn.Module):
                                  temperature, self.norm, self.eps)
 
     @torch.no_grad()
-    def forward(self,
-                decoder_logits: Tensor,
-                sgc_logits: Optional[Tensor] = None,
-                branch: str = 'weak',
-                image_names: Optional[List[str]] = None,
-                checks: Optional[DeferredChecks] = None) -> Dict[str, Tensor]:
-        """Pseudo label from one view.
+    def forward(self, decoder_logits: Tensor,
+                sgc_logits: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+        """Pseudo label of one view.
 
         Args:
             decoder_logits: ``(N, C, h, w)`` decoder logits (weak view).
             sgc_logits: ``(N, C, h, w)`` SGC logits resized to ``(h, w)``; may be
-                None when :attr:`needs_sgc` is False.
-            branch, image_names: context for the non-finite error.
-            checks: when given, the non-finite check is deferred to it (no host
-                sync here; :class:`DeferredChecks`), else it syncs and raises now.
+                None when :attr:`needs_sgc` is False (ignored then).
 
         Returns:
-            dict with ``pseudo_label`` ``(N, C, h, w)`` (rows sum to 1; one-hot if
-            ``hard``), ``confidence`` ``(N, h, w)``, ``confident`` ``(N, h, w)``
-            bool (``confidence >= threshold``), ``decoder_probs`` and
-            ``sgc_probs`` (plain softmaxes, ``(N, C, h, w)``; ``sgc_probs`` None
-            without SGC logits). All detached, float32.
+            ``(pseudo_label, confidence)``: ``(N, C, h, w)`` float32 rows summing
+            to 1 (one-hot if ``hard``) and ``(N, h, w)`` its confidence (the max
+            of the pseudo label; for ``hard`` the unsharpened max). Pixels with
+            ``confidence < threshold`` are left out of L_u by the segmentor.
         """
-        if self.needs_sgc and sgc_logits is None:
+        if not self.needs_sgc:
+            sgc_logits = None
+        elif sgc_logits is None:
             raise ValueError(f'pseudo_labeler(source={self.source!r}, '
                              f'gamma={self.gamma}) needs SGC logits')
-        if sgc_logits is not None and sgc_logits.shape != decoder_logits.shape:
+        elif sgc_logits.shape != decoder_logits.shape:
             raise ValueError(f'SGC logits {tuple(sgc_logits.shape)} and decoder '
                              f'logits {tuple(decoder_logits.shape)} differ in shape')
-        check_finite({'decoder logits': decoder_logits,
-                      'SGC logits': sgc_logits if self.needs_sgc else None},
-                     branch, image_names, checks)
-        used_sgc = sgc_logits if self.needs_sgc else None
         if self.hard:
-            probs = self._fuse(decoder_logits, used_sgc, 1.0)
+            probs = self._fuse(decoder_logits, sgc_logits, 1.0)
             confidence, index = probs.max(dim=1)
-            pseudo = torch.zeros_like(probs).scatter_(1, index.unsqueeze(1), 1.0)
-        else:
-            pseudo = self._fuse(decoder_logits, used_sgc, self.temperature)
-            confidence = pseudo.max(dim=1)[0]
-        return dict(
-            pseudo_label=pseudo,
-            confidence=confidence,
-            confident=confidence >= self.threshold,
-            decoder_probs=torch.softmax(_as_float(decoder_logits), dim=1),
-            sgc_probs=None if sgc_logits is None else torch.softmax(
-                _as_float(sgc_logits), dim=1))
+            return torch.zeros_like(probs).scatter_(1, index.unsqueeze(1),
+                                                    1.0), confidence
+        pseudo = self._fuse(decoder_logits, sgc_logits, self.temperature)
+        return pseudo, pseudo.max(dim=1)[0]

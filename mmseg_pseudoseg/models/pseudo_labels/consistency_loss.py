@@ -1,4 +1,4 @@
-"""The unlabelled consistency loss L_u and the validity map helpers (SPEC §1)."""
+"""The unlabelled consistency loss L_u and the validity-map helpers (docs/method.md §1)."""
 from typing import Sequence
 
 import torch
@@ -31,6 +31,12 @@ def soft_cross_entropy(logits: Tensor, target: Tensor, loss_mask: Tensor,
     return total / valid_mask.sum().clamp_min(1).to(total.dtype)
 
 
+def check_valid_downsample(mode: str, key: str = 'valid_downsample') -> None:
+    """The one check of a validity-map downsampling mode (``key`` names it)."""
+    if mode not in VALID_DOWNSAMPLE:
+        raise ValueError(f'{key} must be one of {VALID_DOWNSAMPLE}, got {mode!r}')
+
+
 def downsample_valid(valid: Tensor, size: Sequence[int],
                      mode: str = 'nearest') -> Tensor:
     """Bring a full-resolution validity mask ``(N, H, W)`` bool to ``size``.
@@ -39,9 +45,7 @@ def downsample_valid(valid: Tensor, size: Sequence[int],
     value of the sampled pixel; ``'any'`` marks an output pixel invalid when any
     input pixel it covers is invalid (area pooling of the invalid map > 0).
     """
-    if mode not in VALID_DOWNSAMPLE:
-        raise ValueError(f'valid_downsample must be one of {VALID_DOWNSAMPLE}, '
-                         f'got {mode!r}')
+    check_valid_downsample(mode)
     size = tuple(int(s) for s in size)
     if tuple(valid.shape[-2:]) == size:
         return valid

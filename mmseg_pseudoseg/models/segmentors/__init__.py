@@ -1,4 +1,6 @@
-"""Segmentors: PseudoSeg (SPEC §1-4)."""
-from .pseudoseg import PseudoSeg
+"""Segmentors: PseudoSeg (docs/method.md §1-§4) and its EMA teacher."""
+from .ema_teacher import EMATeacher
+from .pseudoseg import TRAINING_ONLY_PREFIXES, PseudoSeg
+from .semi_train_settings import SemiTrainSettings
 
-__all__ = ['PseudoSeg']
+__all__ = ['EMATeacher', 'PseudoSeg', 'SemiTrainSettings', 'TRAINING_ONLY_PREFIXES']

@@ -1,55 +1,52 @@
-"""Optional EMA teacher for the weak pass (SPEC §1: "an EMA teacher is an option").
+"""The EMA teacher of the weak pass (an option, docs/method.md §9).
 
-The teacher is deliberately *not* a registered submodule: a PseudoSeg checkpoint
-minus ``sgc_head.*`` must stay a stock EncoderDecoder checkpoint, so the teacher is
-not saved. It is (re)initialised as a copy of the student on the first step, after
-``load_state_dict``/resume, and whenever the student moves to another device.
+``PseudoSeg(semi_train_cfg=dict(teacher='ema'))`` holds an :class:`EMATeacher`
+submodule named ``ema_teacher``: copies of the student's backbone, neck, decode
+head and SGC head. It is saved in checkpoints (prefix ``ema_teacher.``), so a
+resumed run continues with the same teacher, and it is not part of the test-time
+model (``predict`` never reads it; an exported checkpoint drops the prefix).
+``EMATeacherHook`` copies the student into it before the first iteration and
+averages the student into it after every iteration, as MMDetection's
+``MeanTeacherHook`` does.
 """
 import copy
-from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
+from mmengine.model import BaseModule
+
+TEACHER_MODULES = ('backbone', 'neck', 'decode_head', 'sgc_head')
 
 
-class EMATeacher:
-    """``teacher ← m·teacher + (1−m)·student`` over parameters; buffers (BN
-    statistics) are copied from the student.
+class EMATeacher(BaseModule):
+    """Frozen copies of the student's modules, moved by :meth:`update`.
 
-    Args:
-        momentum (float): ``m`` in [0, 1]; 0 = the current student, 1 = frozen.
+    Attributes ``backbone``, ``neck``, ``decode_head``, ``sgc_head`` mirror the
+    student's (None where the student has none). ``ready`` is set by
+    ``EMATeacherHook.before_train``; the segmentor refuses to use a teacher that
+    no hook has initialised.
     """
 
-    def __init__(self, momentum: float = 0.999):
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f'semi_train_cfg.ema_momentum must be in [0, 1], got '
-                             f'{momentum}')
-        self.momentum = float(momentum)
-        self.modules: Optional[nn.ModuleDict] = None
+    def __init__(self, student: nn.Module):
+        super().__init__()
+        for name in TEACHER_MODULES:
+            module = getattr(student, name, None)
+            setattr(self, name, None if module is None else copy.deepcopy(module))
+        self.requires_grad_(False)
+        self.ready = False
 
-    def reset(self) -> None:
-        """Forget the average; the next :meth:`update` copies the student."""
-        self.modules = None
-
-    def _matches(self, student: nn.ModuleDict) -> bool:
-        if self.modules is None or set(self.modules) != set(student):
-            return False
-        ours = [(n, p.shape, p.device) for n, p in self.modules.named_parameters()]
-        theirs = [(n, p.shape, p.device) for n, p in student.named_parameters()]
-        return ours == theirs
+    def init_weights(self) -> None:
+        """Nothing to initialise: ``EMATeacherHook`` copies the student first."""
 
     @torch.no_grad()
-    def update(self, student: Dict[str, nn.Module]) -> nn.ModuleDict:
-        """Average the student into the teacher and return the teacher modules
-        (same keys as ``student``, same training flags)."""
-        student = nn.ModuleDict({k: v for k, v in student.items() if v is not None})
-        if not self._matches(student):
-            self.modules = copy.deepcopy(student).requires_grad_(False)
-        else:
-            for t, s in zip(self.modules.parameters(), student.parameters()):
-                t.lerp_(s.detach(), 1.0 - self.momentum)
-            for t, s in zip(self.modules.buffers(), student.buffers()):
+    def update(self, student: nn.Module, momentum: float) -> None:
+        """``teacher ← m·teacher + (1−m)·student`` over parameters; buffers (BN
+        statistics) are copied. ``momentum=0`` copies the student."""
+        for name in TEACHER_MODULES:
+            mine, theirs = getattr(self, name), getattr(student, name, None)
+            if mine is None:
+                continue
+            for t, s in zip(mine.parameters(), theirs.parameters()):
+                t.lerp_(s.detach(), 1.0 - momentum)
+            for t, s in zip(mine.buffers(), theirs.buffers()):
                 t.copy_(s)
-        for key, module in student.items():
-            self.modules[key].train(module.training)
-        return self.modules

@@ -27,4 +27,5 @@ model = dict(
     semi_train_cfg=dict(unsup_weight=1.0, use_image_labels=False))
 # Pseudo-label diagnostics (confidence; accuracy/ECE where the extra data carries
 # masks) and panels under work_dir/pseudo_labels every `interval` iterations.
-custom_hooks = [dict(type='PseudoLabelHook', interval=500, num_panels=2)]
+custom_hooks = [dict(type='PseudoLabelHook', interval=500, num_panels=2),
+                dict(type='ClassCountCheckHook')]

@@ -1,0 +1,47 @@
+"""``UnsupWeightRampUpHook``: the λ_u ramp-up option (docs/method.md §9).
+
+Before each iteration it sets ``model.unsup_weight = base · rampup_factor(iter)``
+with ``base = model.semi_train_cfg.unsup_weight``; the model logs the weight it
+used as ``unsup.weight``. Without this hook λ_u is ``base`` from the first step
+(the paper's setting).
+
+Config::
+
+    custom_hooks = [..., dict(type='UnsupWeightRampUpHook', rampup_iters=1000)]
+"""
+from mmengine.hooks import Hook
+
+from mmseg.registry import HOOKS
+from .ema_teacher_hook import unwrap
+from .rampup import RAMPUP_MODES, rampup_factor
+
+
+@HOOKS.register_module()
+class UnsupWeightRampUpHook(Hook):
+    """Args:
+        rampup_iters (int): length of the ramp in iterations (> 0).
+        mode (str): ``'sigmoid'`` (``exp(-5 (1 - t)^2)``) or ``'linear'`` (``t``).
+    """
+    priority = 'NORMAL'
+
+    def __init__(self, rampup_iters: int, mode: str = 'sigmoid') -> None:
+        if mode not in RAMPUP_MODES:
+            raise ValueError(f'UnsupWeightRampUpHook: mode must be one of '
+                             f'{RAMPUP_MODES}, got {mode!r}')
+        if not isinstance(rampup_iters, int) or rampup_iters < 1:
+            raise ValueError(f'UnsupWeightRampUpHook: rampup_iters must be an int '
+                             f'>= 1, got {rampup_iters!r}')
+        self.rampup_iters = rampup_iters
+        self.mode = mode
+
+    def before_train(self, runner) -> None:
+        model = unwrap(runner)
+        if not hasattr(model, 'unsup_weight'):
+            raise TypeError(f'UnsupWeightRampUpHook needs a PseudoSeg model; '
+                            f'{type(model).__name__} has no `unsup_weight`.\n'
+                            'Remove the hook from custom_hooks.')
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        model = unwrap(runner)
+        model.unsup_weight = model.semi_train_cfg.unsup_weight * rampup_factor(
+            runner.iter, self.rampup_iters, self.mode)

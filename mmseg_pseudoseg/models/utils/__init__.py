@@ -1,3 +1,0 @@
-from .deferred_checks import DeferredChecks
-
-__all__ = ['DeferredChecks']
