@@ -191,18 +191,23 @@ class SGCHead(BaseModule):
             memory-efficient kernels on GPU), no loop over pixels.
         """
         n, _, h, w = value.shape
-        q = self.query(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
-        k = self.key(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
-        v = value.flatten(2).transpose(1, 2).to(q.dtype)  # (N, hw, C')
-        mask = None
-        if key_valid is not None:
-            kv = key_valid.reshape(n, h * w).bool()
-            kv = kv | ~kv.any(dim=1, keepdim=True)
-            mask = kv[:, None, None, :]  # (N, 1, 1, hw), True = attend
-        out = F.scaled_dot_product_attention(
-            q[:, None], k[:, None], v[:, None], attn_mask=mask,
-            scale=1.0 / math.sqrt(self.attention_dim))[:, 0]
-        return out.transpose(1, 2).reshape(n, -1, h, w) + value.to(out.dtype)
+        # In the parameters' dtype (float32) also under AMP: QᵀK of large features
+        # overflows float16 (max 65504); at the CAM resolution this costs little.
+        dtype = self.query.weight.dtype
+        with torch.autocast(value.device.type, enabled=False):
+            hypercolumn = hypercolumn.to(dtype)
+            q = self.query(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
+            k = self.key(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
+            v = value.flatten(2).transpose(1, 2).to(dtype)  # (N, hw, C')
+            mask = None
+            if key_valid is not None:
+                kv = key_valid.reshape(n, h * w).bool()
+                kv = kv | ~kv.any(dim=1, keepdim=True)
+                mask = kv[:, None, None, :]  # (N, 1, 1, hw), True = attend
+            out = F.scaled_dot_product_attention(
+                q[:, None], k[:, None], v[:, None], attn_mask=mask,
+                scale=1.0 / math.sqrt(self.attention_dim))[:, 0]
+            return out.transpose(1, 2).reshape(n, -1, h, w) + value.to(dtype)
 
     def attend(self, cam: Tensor, hypercolumn: Tensor,
                key_valid: Optional[Tensor] = None) -> Tensor:
@@ -222,10 +227,11 @@ class SGCHead(BaseModule):
         out = self.propagate(value, hypercolumn, key_valid)
         if self.background == 'released':
             out = torch.cat([2 - out.amax(dim=1, keepdim=True), out], dim=1)
-        out = self.out_conv(out)
-        out = F.batch_norm(out, self.out_bn.running_mean, self.out_bn.running_var,
-                           training=True, momentum=self.out_bn.momentum,
-                           eps=self.out_bn.eps)
+        with torch.autocast(out.device.type, enabled=False):  # float32 under AMP
+            out = self.out_conv(out.to(self.out_conv.weight.dtype))
+            out = F.batch_norm(out, self.out_bn.running_mean,
+                               self.out_bn.running_var, training=True,
+                               momentum=self.out_bn.momentum, eps=self.out_bn.eps)
         return out + self.out_bias.view(1, -1, 1, 1).to(out.dtype)
 
     def forward(self, feats: Sequence[Tensor], image_labels: Tensor,
