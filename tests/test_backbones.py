@@ -5,12 +5,12 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mmseg_pseudoseg  # noqa: F401
 from mmseg.registry import MODELS
-from tiny_backbones import CONFIGS, TINY_BACKBONES, tiny_recipe_cfg
+from tiny_backbones import (CONFIGS, TINY_BACKBONES, build_and_batch,
+                            tiny_recipe_cfg)
 
 BACKBONE_RECIPES = [
     'deeplabv3plus_r101_voc_1-16.py',
@@ -30,16 +30,6 @@ STRIDES = {
     'vit_b16_upernet_voc_1-16.py': ((16, 16, 16, 16), 16),
 }
 SEMI_LOSSES = ('sup.decode.loss_ce', 'unsup.loss_u', 'cls.loss_cls', 'sgc.loss_sa')
-
-
-def build_and_batch(cfg):
-    init_default_scope('mmseg')
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.train()
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    return model, model.data_preprocessor(next(iter(loader)), True)
 
 
 def test_every_backbone_recipe_has_a_tiny_variant():

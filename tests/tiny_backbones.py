@@ -16,6 +16,7 @@ import os.path as osp
 import uuid
 from typing import Optional
 
+import torch
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -116,3 +117,18 @@ def tiny_recipe_cfg(recipe: str, voc_root: str, work_dir: str, iters: int = 1,
     cfg.visualizer.name = f'tiny_{uuid.uuid4().hex[:8]}'
     cfg.work_dir = work_dir
     return cfg
+
+
+def build_and_batch(cfg: Config, seed: int = 0):
+    """The model of ``cfg`` (initialised, train mode) and the first batch of its
+    train loader after the model's data preprocessor."""
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
+    return model, model.data_preprocessor(next(iter(loader)), True)

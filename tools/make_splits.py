@@ -165,7 +165,8 @@ def _folder_source(data_root: str, image_dir: str, mask_dir: str):
     if without:
         raise FileNotFoundError(
             f'{len(without)} image(s) of {img_abs} have no mask in '
-            f'{osp.join(data_root, mask_dir)}: {without[:5]}.\n'
+            f'{osp.join(data_root, mask_dir)}: {", ".join(without[:5])}'
+            f'{" ..." if len(without) > 5 else ""}.\n'
             'Add <id>.png masks, or move those images to the unlabelled folder.')
     return ids, mask_paths, img_abs
 
