@@ -118,7 +118,7 @@ def smoke_text(root, find_unused, extra=''):
     ('recipe', ''),
     ('decoder-only-no-sgc',
      "model = dict(sgc_head=None, pseudo_labeler=dict(source='decoder'))\n"),
-])
+], ids=['recipe', 'decoder-only-no-sgc'])
 def test_two_processes_without_the_search(case, extra, voc_root, tmp_path):
     rc, out = dist_train(smoke_text(voc_root, False, extra), tmp_path, case)
     assert rc == 0, out[-4000:]

@@ -1,9 +1,10 @@
-# The headline recipe (VOC 1/16 unlabelled, R101 OS16) on ONE GPU with the paper's
-# effective batch: 4 labelled + 4 unlabelled per step (the paper's per-GPU batch on
-# its 16 GPUs) and gradients accumulated over 16 steps = 64 + 64 per update, lr
-# 0.007, 30k updates = 480k iterations (mmengine counts every accumulated step;
-# schedule, validation and checkpoints are stretched 16x). What differs from 8 GPUs:
-# BatchNorm statistics over 4 + 4 images instead of 8 + 8, and 16x the wall time.
+# The headline recipe's Table row (VOC 1/16 unlabelled, R101 OS16) on ONE GPU with
+# the paper's effective batch: 4 labelled + 4 unlabelled per step (the paper's
+# per-GPU batch on its 16 GPUs) and gradients accumulated over 16 steps = 64 + 64
+# per update, lr 0.007, 30k updates = 480k iterations (mmengine counts every
+# accumulated step; schedule, validation and checkpoints are stretched 16x). What
+# differs from 8 GPUs: BatchNorm statistics over 4 + 4 images instead of 8 + 8, and
+# 16x the wall time.
 _base_ = ['./deeplabv3plus_r101_voc_1-16.py']
 accumulate = 16
 max_iters = 30000 * accumulate

@@ -1,8 +1,9 @@
-# The headline recipe (VOC 1/16 unlabelled, R101 OS16) on TWO GPUs with the paper's
-# effective batch: 4 labelled + 4 unlabelled per GPU and step, gradients accumulated
-# over 8 steps = 2 x 4 x 8 = 64 + 64 per update, lr 0.007, 30k updates = 240k
-# iterations (schedule, validation and checkpoints stretched 8x). What differs from
-# 8 GPUs: BatchNorm statistics over 4 + 4 images per GPU, and 8x the wall time.
+# The headline recipe's Table row (VOC 1/16 unlabelled, R101 OS16) on TWO GPUs with
+# the paper's effective batch: 4 labelled + 4 unlabelled per GPU and step, gradients
+# accumulated over 8 steps = 2 x 4 x 8 = 64 + 64 per update, lr 0.007, 30k updates
+# = 240k iterations (schedule, validation and checkpoints stretched 8x). What
+# differs from 8 GPUs: BatchNorm statistics over 4 + 4 images per GPU, and 8x the
+# wall time.
 _base_ = ['./deeplabv3plus_r101_voc_1-16_1gpu.py']
 accumulate = 8
 max_iters = 30000 * accumulate
