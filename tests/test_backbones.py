@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mmseg_pseudoseg  # noqa: F401
@@ -147,3 +148,17 @@ def test_small_gpu_recipes_keep_the_effective_batch(recipe, gpus, accumulate,
     runner.train()
     assert runner.iter == 1
     assert runner.optim_wrapper._accumulative_counts == accumulate
+
+
+def test_a_head_that_is_not_softmax_is_refused_at_build(voc_root, tmp_path):
+    """A single-channel sigmoid decode head cannot give the per-class probabilities
+    the fusion needs: the model refuses it when built, naming both numbers."""
+    cfg = tiny_recipe_cfg('segformer_mit-b2_voc_1-16.py', voc_root, str(tmp_path),
+                          model=dict(decode_head=dict(
+                              num_classes=2, out_channels=1,
+                              loss_decode=dict(use_sigmoid=True))))
+    init_default_scope('mmseg')
+    with pytest.raises(ValueError, match=r'PseudoSeg needs a softmax decode head: '
+                                         r'decode_head\.out_channels=1 != '
+                                         r'num_classes=2'):
+        MODELS.build(cfg.model)
