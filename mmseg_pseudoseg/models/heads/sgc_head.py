@@ -1,4 +1,5 @@
 """Self-attention Grad-CAM head: classifier, closed-form Grad-CAM, SGC (SPEC §1-3)."""
+import functools
 import math
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -13,6 +14,25 @@ from ..pseudo_labels.consistency_loss import downsample_valid
 from ..pseudo_labels.grad_cam import grad_cam
 
 BACKGROUNDS = ('released', 'paper')
+HALF = (torch.float16, torch.bfloat16)
+
+
+def full_precision(method):
+    """Run ``method`` with autocast off and float16/bfloat16 tensor arguments cast
+    to the module's parameter dtype (float32): the SGC under mixed precision. QᵀK
+    of large hypercolumn features overflows float16 (max 65504); at the CAM
+    resolution the float32 attention costs little."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        dtype = next(self.parameters()).dtype
+        args = [a.to(dtype) if isinstance(a, Tensor) and a.dtype in HALF else a
+                for a in args]
+        kwargs = {k: v.to(dtype) if isinstance(v, Tensor) and v.dtype in HALF else v
+                  for k, v in kwargs.items()}
+        device = next((a.device.type for a in args if isinstance(a, Tensor)), 'cpu')
+        with torch.autocast(device, enabled=False):
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 def resolve_stage_index(index: int, num_stages: int, key: str) -> int:
@@ -174,6 +194,7 @@ class SGCHead(BaseModule):
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     # ------------------------------------------------------------- attention
+    @full_precision
     def propagate(self, value: Tensor, hypercolumn: Tensor,
                   key_valid: Optional[Tensor] = None) -> Tensor:
         """``A·V + V`` with ``A = softmax(QᵀK / √d)`` over the valid keys (SPEC §3).
@@ -191,24 +212,20 @@ class SGCHead(BaseModule):
             memory-efficient kernels on GPU), no loop over pixels.
         """
         n, _, h, w = value.shape
-        # In the parameters' dtype (float32) also under AMP: QᵀK of large features
-        # overflows float16 (max 65504); at the CAM resolution this costs little.
-        dtype = self.query.weight.dtype
-        with torch.autocast(value.device.type, enabled=False):
-            hypercolumn = hypercolumn.to(dtype)
-            q = self.query(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
-            k = self.key(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
-            v = value.flatten(2).transpose(1, 2).to(dtype)  # (N, hw, C')
-            mask = None
-            if key_valid is not None:
-                kv = key_valid.reshape(n, h * w).bool()
-                kv = kv | ~kv.any(dim=1, keepdim=True)
-                mask = kv[:, None, None, :]  # (N, 1, 1, hw), True = attend
-            out = F.scaled_dot_product_attention(
-                q[:, None], k[:, None], v[:, None], attn_mask=mask,
-                scale=1.0 / math.sqrt(self.attention_dim))[:, 0]
-            return out.transpose(1, 2).reshape(n, -1, h, w) + value.to(dtype)
+        q = self.query(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
+        k = self.key(hypercolumn).flatten(2).transpose(1, 2)  # (N, hw, d)
+        v = value.flatten(2).transpose(1, 2).to(q.dtype)  # (N, hw, C')
+        mask = None
+        if key_valid is not None:
+            kv = key_valid.reshape(n, h * w).bool()
+            kv = kv | ~kv.any(dim=1, keepdim=True)
+            mask = kv[:, None, None, :]  # (N, 1, 1, hw), True = attend
+        out = F.scaled_dot_product_attention(
+            q[:, None], k[:, None], v[:, None], attn_mask=mask,
+            scale=1.0 / math.sqrt(self.attention_dim))[:, 0]
+        return out.transpose(1, 2).reshape(n, -1, h, w) + value.to(out.dtype)
 
+    @full_precision
     def attend(self, cam: Tensor, hypercolumn: Tensor,
                key_valid: Optional[Tensor] = None) -> Tensor:
         """SGC logits ``(N, C, h, w)`` from the CAM (value) and hypercolumn.
@@ -227,11 +244,10 @@ class SGCHead(BaseModule):
         out = self.propagate(value, hypercolumn, key_valid)
         if self.background == 'released':
             out = torch.cat([2 - out.amax(dim=1, keepdim=True), out], dim=1)
-        with torch.autocast(out.device.type, enabled=False):  # float32 under AMP
-            out = self.out_conv(out.to(self.out_conv.weight.dtype))
-            out = F.batch_norm(out, self.out_bn.running_mean,
-                               self.out_bn.running_var, training=True,
-                               momentum=self.out_bn.momentum, eps=self.out_bn.eps)
+        out = self.out_conv(out)
+        out = F.batch_norm(out, self.out_bn.running_mean, self.out_bn.running_var,
+                           training=True, momentum=self.out_bn.momentum,
+                           eps=self.out_bn.eps)
         return out + self.out_bias.view(1, -1, 1, 1).to(out.dtype)
 
     def forward(self, feats: Sequence[Tensor], image_labels: Tensor,
