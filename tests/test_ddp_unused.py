@@ -104,9 +104,10 @@ def dist_train(cfg_text, tmp_path, name):
 def smoke_text(root, find_unused, extra=''):
     return (f"_base_ = ['{SMOKE}']\n"
             f"data_root = '{root}'\n"
+            "sets = _base_.train_dataloader.dataset.datasets\n"
             "train_dataloader = dict(dataset=dict(datasets=[\n"
-            "    dict(_base_.train_dataloader.dataset.datasets[0], data_root=data_root),\n"
-            "    dict(_base_.train_dataloader.dataset.datasets[1], data_root=data_root)]))\n"
+            "    dict(sets[0], data_root=data_root),\n"
+            "    dict(sets[1], data_root=data_root)]))\n"
             "val_dataloader = dict(dataset=dict(data_root=data_root))\n"
             "test_dataloader = val_dataloader\n"
             "custom_hooks = []\n"

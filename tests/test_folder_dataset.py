@@ -209,7 +209,8 @@ def test_make_splits_folder_fractions_counts_and_manifest(tree3, tmp_path):
             # class-aware: every class of the pool appears in the split
             present = np.zeros(3, int)
             for i in ids:
-                mask = np.array(Image.open(osp.join(root, 'labelled/masks', i + '.png')))
+                mask = np.array(Image.open(osp.join(root, 'labelled/masks',
+                                                    i + '.png')))
                 present += [(mask == c).any() for c in range(3)]
             assert (present >= 1).all()
             assert entry['class_images'] == dict(zip(CLASSES3, present.tolist()))
@@ -269,7 +270,8 @@ train_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False,
 val_dataloader.update(num_workers=0, persistent_workers=False)
 train_cfg = dict(max_iters=3, val_interval=3)
 param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=3, by_epoch=False)]
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=3, save_best=None))
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=3, save_best=None))
 """
 
 

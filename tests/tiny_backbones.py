@@ -1,4 +1,4 @@
-"""One tiny override per PseudoSeg backbone recipe, for tests that parametrise over them.
+"""One tiny override per PseudoSeg backbone recipe, for parametrised tests.
 
 ``TINY_BACKBONES[recipe]`` is a ``model`` override (random init, a few channels)
 that keeps the recipe's architecture: same backbone and head types, same stage

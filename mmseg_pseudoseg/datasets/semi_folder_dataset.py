@@ -1,4 +1,6 @@
-"""A semi-supervised dataset read from plain folders, no subclass needed (docs/method.md §6).
+"""A semi-supervised dataset read from plain folders, no subclass needed.
+
+The data side of docs/method.md §6 for your own images.
 
 Layout (every folder name is a constructor argument; these are the defaults of
 ``configs/pseudoseg/_base_/datasets/folder_semi.py``)::
@@ -284,7 +286,8 @@ class SemiFolderDataset(SemiSegDataset):
 
 def _set_crop(pipeline: Sequence, crop_size) -> list:
     """A copy of ``pipeline`` with ``crop_size`` in every ``RandomCrop``, also
-    inside ``MultiView`` branches (the pipelines of ``_base_/datasets/pipelines.py``)."""
+    inside ``MultiView`` branches (the pipelines of
+    ``_base_/datasets/pipelines.py``)."""
     out = []
     for t in copy.deepcopy(list(pipeline)):
         if isinstance(t, dict):
