@@ -1,4 +1,5 @@
 """Self-attention Grad-CAM head: classifier, closed-form Grad-CAM, SGC (SPEC §1-3)."""
+import functools
 import math
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -13,6 +14,25 @@ from ..pseudo_labels.consistency_loss import downsample_valid
 from ..pseudo_labels.grad_cam import grad_cam
 
 BACKGROUNDS = ('released', 'paper')
+HALF = (torch.float16, torch.bfloat16)
+
+
+def full_precision(method):
+    """Run ``method`` with autocast off and float16/bfloat16 tensor arguments cast
+    to the module's parameter dtype (float32): the SGC under mixed precision. QᵀK
+    of large hypercolumn features overflows float16 (max 65504); at the CAM
+    resolution the float32 attention costs little."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        dtype = next(self.parameters()).dtype
+        args = [a.to(dtype) if isinstance(a, Tensor) and a.dtype in HALF else a
+                for a in args]
+        kwargs = {k: v.to(dtype) if isinstance(v, Tensor) and v.dtype in HALF else v
+                  for k, v in kwargs.items()}
+        device = next((a.device.type for a in args if isinstance(a, Tensor)), 'cpu')
+        with torch.autocast(device, enabled=False):
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 def resolve_stage_index(index: int, num_stages: int, key: str) -> int:
@@ -178,6 +198,7 @@ class SGCHead(BaseModule):
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
     # ------------------------------------------------------------- attention
+    @full_precision
     def propagate(self, value: Tensor, hypercolumn: Tensor,
                   key_valid: Optional[Tensor] = None) -> Tensor:
         """``A·V + V`` with ``A = softmax(QᵀK / √d)`` over the valid keys (SPEC §3).
@@ -208,6 +229,7 @@ class SGCHead(BaseModule):
             scale=1.0 / math.sqrt(self.attention_dim))[:, 0]
         return out.transpose(1, 2).reshape(n, -1, h, w) + value.to(out.dtype)
 
+    @full_precision
     def attend(self, cam: Tensor, hypercolumn: Tensor,
                key_valid: Optional[Tensor] = None) -> Tensor:
         """SGC logits ``(N, C, h, w)`` from the CAM (value) and hypercolumn.

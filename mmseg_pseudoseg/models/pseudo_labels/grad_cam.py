@@ -35,7 +35,9 @@ def grad_cam(features: Tensor, classifier_weight: Tensor,
                          f'{(n, weight.shape[0])}, got {tuple(image_labels.shape)}')
     feats = features.detach()
     dtype = torch.promote_types(feats.dtype, torch.float32)
-    cam = torch.einsum('nkhw,ck->nchw', feats.to(dtype), weight.to(dtype)).relu_()
+    with torch.autocast(feats.device.type, enabled=False):  # float32 under AMP
+        cam = torch.einsum('nkhw,ck->nchw', feats.to(dtype),
+                           weight.to(dtype)).relu_()
     cam = cam * image_labels.detach().to(dtype)[:, :, None, None]
     peak = cam.amax(dim=(2, 3), keepdim=True)
     return torch.where(peak > eps, cam / peak.clamp_min(torch.finfo(dtype).tiny),

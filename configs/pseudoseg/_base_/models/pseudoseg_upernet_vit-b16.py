@@ -1,0 +1,53 @@
+# PseudoSeg on UPerNet / ViT-B/16 with mmseg's multi-level neck (mmseg's model; no
+# published PseudoSeg number). A plain ViT gives single-resolution features: the
+# backbone outputs layers 3/6/9/12, all at stride 16 with 768 channels; the neck
+# (not the SGC) rescales them to strides 4/8/16/32 for UPerHead. The SGC reads the
+# backbone outputs: classifier + Grad-CAM on layer 12, hypercolumn = layers 9 and 12
+# (two layers at one stride, concatenated as they are). Weights: mmseg's converted
+# ViT-B/16 (tools/model_converters/vitjax2mmseg.py on jx_vit_base_p16_224).
+_base_ = ['./pseudoseg_deeplabv3plus_r101-os16.py']
+vit_channels = (768, 768, 768, 768)
+model = dict(
+    pretrained=None,
+    backbone=dict(
+        _delete_=True,
+        type='VisionTransformer',
+        img_size=(512, 512),
+        patch_size=16,
+        in_channels=3,
+        embed_dims=768,
+        num_layers=12,
+        num_heads=12,
+        mlp_ratio=4,
+        out_indices=(2, 5, 8, 11),  # must include the last layer: every layer trains
+        qkv_bias=True,
+        drop_rate=0.0,
+        attn_drop_rate=0.0,
+        drop_path_rate=0.1,
+        with_cls_token=True,
+        norm_cfg=dict(type='LN', eps=1e-6),
+        act_cfg=dict(type='GELU'),
+        norm_eval=False,
+        interpolate_mode='bicubic',
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='pretrain/jx_vit_base_p16_224-80ecf9dd.pth')),
+    neck=dict(
+        type='MultiLevelNeck',
+        in_channels=list(vit_channels),
+        out_channels=768,
+        scales=[4, 2, 1, 0.5]),
+    decode_head=dict(
+        _delete_=True,
+        type='UPerHead',
+        in_channels=list(vit_channels),
+        in_index=[0, 1, 2, 3],
+        pool_scales=(1, 2, 3, 6),
+        channels=512,
+        dropout_ratio=0.1,
+        num_classes=21,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
+                         loss_weight=1.0, avg_non_ignore=True)),
+    sgc_head=dict(in_channels=vit_channels, cam_in_index=-1,
+                  hypercolumn_in_index=(-2, -1)))
