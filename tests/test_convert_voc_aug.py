@@ -42,9 +42,16 @@ def trees(tmp_path):
     return voc, str(tmp_path / 'benchmark_RELEASE'), lists, aug_only, sbd_masks
 
 
-def test_masks_and_lists(trees):
+def test_masks_and_lists(trees, capsys):
     voc, sbd, lists, aug_only, sbd_masks = trees
     result = cva.convert(voc, sbd, expected_count=len(lists['train']) + 3)
+    printed = capsys.readouterr().out
+    n_voc = len(lists['train']) + len(lists['val'])
+    assert f'{n_voc + 3}/{n_voc + 3}' in printed and 'ETA' in printed
+    assert printed.rstrip().splitlines()[-1] == (
+        f'{n_voc + 3} masks written to {osp.join(voc, "SegmentationClassAug")}; '
+        f'skipped 0; {n_voc} from VOC SegmentationClass, 3 from SBD cls/*.mat; '
+        f'trainaug {len(lists["train"]) + 3}, aug 3')
     seg_sets = osp.join(voc, 'ImageSets', 'Segmentation')
     trainaug = open(osp.join(seg_sets, 'trainaug.txt')).read().split()
     assert trainaug == sorted(lists['train'] + aug_only) == result['trainaug']

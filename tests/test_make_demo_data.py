@@ -1,4 +1,4 @@
-"""tools/make_demo_data.py: the embedded demo set (issue 6, "Demo data").
+"""The embedded demo set (mmseg_pseudoseg.demo) and tools/make_demo_data.py.
 
 Generates reduced sets (``scale``) once per module and checks determinism,
 layout, counts, label values, class coverage and the split files; then reads
@@ -10,7 +10,6 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
@@ -18,12 +17,13 @@ from PIL import Image
 
 pytest.importorskip('skimage', reason='needs requirements-demo.txt')
 
+import mmseg_pseudoseg.demo as mdd  # noqa: E402
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 _spec = importlib.util.spec_from_file_location(
     'make_demo_data', osp.join(REPO, 'tools', 'make_demo_data.py'))
-mdd = importlib.util.module_from_spec(_spec)
-sys.modules['make_demo_data'] = mdd  # worker processes unpickle its functions
-_spec.loader.exec_module(mdd)
+tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tool)
 
 SCALE = 0.03  # train 31, val 20, extra 61 ids
 
@@ -194,7 +194,7 @@ def test_stock_voc_dataset_maps_voc_ids_to_demo_classes(demo):
 def test_command_line_writes_the_same_set(demo, tmp_path, capsys):
     root_a, _, _ = demo
     out = str(tmp_path / 'cli')
-    assert mdd.main([out, '--seed', '0', '--scale', str(SCALE),
+    assert tool.main([out, '--seed', '0', '--scale', str(SCALE),
                      '--workers', '1']) == 0
     assert 'train 31, val 20' in capsys.readouterr().out
     assert _hashes(out) == _hashes(root_a)
