@@ -28,7 +28,8 @@ def train(repo_root, voc_root, work, seed):
            '--cfg-options', f'train_dataloader.dataset.data_root={voc_root}',
            f'val_dataloader.dataset.data_root={voc_root}',
            f'test_dataloader.dataset.data_root={voc_root}',
-           'train_cfg.val_interval=1', f'randomness.seed={seed}',
+           'train_cfg.val_interval=1', 'optim_wrapper.optimizer.lr=0.001',
+           f'randomness.seed={seed}',
            'default_hooks.checkpoint.save_best=mIoU',
            'default_hooks.checkpoint.rule=greater']
     env = dict(os.environ, OMP_NUM_THREADS='1')

@@ -139,7 +139,8 @@ def main(argv=None) -> dict:
     os.makedirs(args.out, exist_ok=True)
     written, ignored, pixels = 0, 0, 0
     with torch.no_grad():
-        for batch in track_iter_progress((loader, len(indices))):
+        for batch in track_iter_progress((loader, len(indices)),
+                                         file=sys.stdout):
             for sample in model.test_step(batch):
                 label = pseudo_label(sample.seg_logits.data, args.threshold)
                 path = osp.join(args.out, sample.metainfo['img_id'] + '.png')

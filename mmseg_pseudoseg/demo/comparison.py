@@ -4,7 +4,7 @@ Rows: validation images; columns: the image, its ground truth, then each model's
 prediction (argmax of the test-time logits), painted with the dataset's palette
 (ignored pixels light grey). A header row names the columns.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -56,7 +56,8 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
             images, ground truth and palette come from the first config's
             ``val_dataloader.dataset``; every model predicts at its own
             ``test_cfg``.
-        num_images: the first ``num_images`` validation images, one row each.
+        num_images: the first ``num_images`` validation images, one row each
+            (cells as large as the largest image; smaller ones top-left, on white).
         zoom: nearest-neighbour enlargement of every panel.
         cfg_options: overrides applied to every config (``--cfg-options``).
     """
@@ -68,29 +69,30 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset = DATASETS.build(cfg.val_dataloader.dataset)
     palette = dataset.metainfo['palette']
-    batch = pseudo_collate([dataset[i] for i in range(min(num_images, len(dataset)))])
-    columns: List[List[np.ndarray]] = []
-    images = [x.permute(1, 2, 0).numpy()[..., ::-1] for x in batch['inputs']]  # BGR
-    columns.append(images)
-    columns.append([paint_labels(s.gt_sem_seg.data[0].numpy(), palette)
-                    for s in batch['data_samples']])
+    samples = [dataset[i] for i in range(min(num_images, len(dataset)))]
+    # one panel list per row: image, ground truth, then each model's prediction
+    rows = [[x['inputs'].permute(1, 2, 0).numpy()[..., ::-1],  # BGR -> RGB
+             paint_labels(x['data_samples'].gt_sem_seg.data[0].numpy(), palette)]
+            for x in samples]
     for k, (_, config, checkpoint) in enumerate(models):
         model = first if k == 0 else _load_model(config, checkpoint, cfg_options)[1]
-        with torch.no_grad():
-            preds = model.test_step(batch)
-        columns.append([paint_labels(p.pred_sem_seg.data[0].numpy(), palette)
-                        for p in preds])
-    rows = []
-    for i in range(len(images)):
-        panels = [np.ascontiguousarray(col[i], np.uint8) for col in columns]
-        rows.append(np.concatenate(panels, axis=1))
-    height, width = images[0].shape[:2]
-    if any(r.shape[0] != height for r in rows):
-        raise ValueError('comparison_picture needs validation images of one size '
-                         f'(first is {height}x{width}); lower num_images')
-    grid = np.concatenate(rows, axis=0)
+        for row, sample in zip(rows, samples):
+            with torch.no_grad():
+                (pred, ) = model.test_step(pseudo_collate([sample]))
+            row.append(paint_labels(pred.pred_sem_seg.data[0].numpy(), palette))
+    cell_h = max(row[0].shape[0] for row in rows)
+    cell_w = max(row[0].shape[1] for row in rows)
+    grid = np.concatenate([np.concatenate([_pad(p, cell_h, cell_w) for p in row], 1)
+                           for row in rows], 0)
     grid = np.repeat(np.repeat(grid, zoom, axis=0), zoom, axis=1)
     header = _header(['image', 'ground truth'] + [m[0] for m in models],
-                     width * zoom)
+                     cell_w * zoom)
     imwrite(np.concatenate([header, grid], axis=0)[..., ::-1], out_file)
     return out_file
+
+
+def _pad(panel: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``panel`` (H, W, 3) in the top-left corner of a white ``height x width`` cell."""
+    cell = np.full((height, width, 3), 255, np.uint8)
+    cell[:panel.shape[0], :panel.shape[1]] = panel
+    return cell

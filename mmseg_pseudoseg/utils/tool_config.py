@@ -64,10 +64,12 @@ def parse_tool_args(parser: argparse.ArgumentParser, argv=None):
 
 
 def track_jobs(func: Callable, jobs: Sequence, nproc: int = 1, chunksize: int = 1,
-               file=sys.stdout) -> list:
+               file=None) -> list:
     """``[func(job) for job in jobs]`` behind mmengine's progress bar (count, rate,
-    elapsed, ETA), in ``nproc`` processes when ``nproc > 1`` (results in job order).
+    elapsed, ETA) on ``file`` (default: the current ``sys.stdout``), in ``nproc``
+    processes when ``nproc > 1`` (results in job order).
     """
+    file = file or sys.stdout
     if nproc > 1 and len(jobs) > 1:
         return track_parallel_progress(func, list(jobs), nproc, chunksize=chunksize,
                                        file=file)
