@@ -175,7 +175,7 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
         ids = f.read().split()[:2]
     sizes = [Image.open(osp.join(voc_root, 'JPEGImages', i + '.jpg')).size
              for i in ids]
-    h, w = max(s[1] for s in sizes) * 2, max(s[0] for s in sizes) * 2
+    h, w = (max(s[1] for s in sizes) + 1) * 2, (max(s[0] for s in sizes) + 1) * 2
     assert picture.shape == (HEADER_H + 2 * h, 4 * w, 3)
     from mmseg.datasets import PascalVOCDataset
     palette = PascalVOCDataset.METAINFO['palette']

@@ -57,7 +57,8 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
             ``val_dataloader.dataset``; every model predicts at its own
             ``test_cfg``.
         num_images: the first ``num_images`` validation images, one row each
-            (cells as large as the largest image; smaller ones top-left, on white).
+            (cells one pixel larger than the largest image; each panel in the
+            top-left corner of its cell, on white).
         zoom: nearest-neighbour enlargement of every panel.
         cfg_options: overrides applied to every config (``--cfg-options``).
     """
@@ -80,8 +81,9 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
             with torch.no_grad():
                 (pred, ) = model.test_step(pseudo_collate([sample]))
             row.append(paint_labels(pred.pred_sem_seg.data[0].numpy(), palette))
-    cell_h = max(row[0].shape[0] for row in rows)
-    cell_w = max(row[0].shape[1] for row in rows)
+    # cells as large as the largest image, plus a one-pixel white gap
+    cell_h = max(row[0].shape[0] for row in rows) + 1
+    cell_w = max(row[0].shape[1] for row in rows) + 1
     grid = np.concatenate([np.concatenate([_pad(p, cell_h, cell_w) for p in row], 1)
                            for row in rows], 0)
     grid = np.repeat(np.repeat(grid, zoom, axis=0), zoom, axis=1)
