@@ -45,6 +45,7 @@ DATA_ROOT = 'data/demo_voc'
 LOG_INTERVAL = 20
 TRAIN_ITER = re.compile(r'Iter\((train|val)\)\s*\[\s*(\d+)/(\d+)\]')
 LOSS = re.compile(r'\sloss: ([-+0-9.eE]+|nan|inf)')
+ETA = re.compile(r'\seta: ((\d+ days?, )?\d+:\d\d:\d\d)')
 
 # (label, config, uses the labelled split seed, group): 'default' rows run always,
 # 'ceiling' with --ceiling, 'optional' with --optional
@@ -97,8 +98,9 @@ def _clock(seconds: float) -> str:
 class LiveLine:
     """One updating line for one training run, fed the run's mmengine log lines.
 
-    ``<label>: iter i/N, loss x, elapsed h:mm:ss, ETA h:mm:ss`` (ETA from the mean
-    time per iteration so far); during validation ``validating j/M``. Redrawn in
+    ``<label>: iter i/N, loss x, elapsed h:mm:ss, ETA h:mm:ss`` (elapsed since the
+    process started; ETA as mmengine logs it, from its iteration times, else from
+    the elapsed time); during validation ``validating j/M``. Redrawn in
     place with a carriage return; ``close`` ends it with a newline.
     """
 
@@ -119,10 +121,11 @@ class LiveLine:
             self.iteration, self.total = done, total
             loss = LOSS.search(line)
             self.loss = float(loss.group(1)) if loss else self.loss
-            eta = elapsed / done * (total - done) if done else 0.0
+            eta = ETA.search(line)
+            eta = eta.group(1) if eta else _clock(elapsed / done * (total - done))
             text = (f'{self.label}: iter {done}/{total}, loss '
                     f'{self.loss if self.loss is not None else float("nan"):.4f}, '
-                    f'elapsed {_clock(elapsed)}, ETA {_clock(eta)}')
+                    f'elapsed {_clock(elapsed)}, ETA {eta}')
         else:
             text = (f'{self.label}: iter {self.iteration}/{self.total}, '
                     f'validating {done}/{total}, elapsed {_clock(elapsed)}')
