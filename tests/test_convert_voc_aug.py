@@ -73,5 +73,11 @@ def test_count_check_and_missing_inputs(trees, tmp_path):
     voc, sbd, *_ = trees
     with pytest.raises(RuntimeError, match='expected 10582'):
         cva.convert(voc, sbd)
-    with pytest.raises(FileNotFoundError, match='train.txt'):
+    missing = osp.join(str(tmp_path / 'nowhere'), 'dataset', 'train.txt')
+    with pytest.raises(FileNotFoundError,
+                       match=f'^list not found: {missing}; check --sbd-root$'):
         cva.convert(voc, str(tmp_path / 'nowhere'), expected_count=0)
+    with open(osp.join(sbd, 'dataset', 'val.txt'), 'a') as f:
+        f.write('a b c\n')  # read_split_file's checks apply to every list
+    with pytest.raises(ValueError, match='val.txt:[0-9]+: expected an image id'):
+        cva.convert(voc, sbd, expected_count=0)

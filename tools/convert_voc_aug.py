@@ -35,6 +35,14 @@ from mmseg_pseudoseg.utils import summary_line, track_jobs  # noqa: E402
 AUG_COUNT = 10582
 
 
+def _read_list(path: str, root_option: str) -> list:
+    """The ids of a VOC / SBD list (``read_split_file``), naming the option to fix
+    when the list is missing."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'list not found: {path}; check {root_option}')
+    return read_split_file(path)
+
+
 def read_sbd_mask(mat_path: str) -> np.ndarray:
     """SBD ``cls/<id>.mat`` -> uint8 ``(H, W)`` class indices (``GTcls.Segmentation``)."""
     from scipy.io import loadmat
@@ -55,10 +63,10 @@ def _convert_one(job) -> None:
 def convert(voc_root: str, sbd_root: str, nproc: int = 1,
             expected_count: int = AUG_COUNT) -> dict:
     seg_sets = osp.join(voc_root, 'ImageSets', 'Segmentation')
-    voc_train = read_split_file(osp.join(seg_sets, 'train.txt'))
-    voc_val = read_split_file(osp.join(seg_sets, 'val.txt'))
-    sbd_ids = (read_split_file(osp.join(sbd_root, 'dataset', 'train.txt')) +
-               read_split_file(osp.join(sbd_root, 'dataset', 'val.txt')))
+    voc_train = _read_list(osp.join(seg_sets, 'train.txt'), '--voc-root')
+    voc_val = _read_list(osp.join(seg_sets, 'val.txt'), '--voc-root')
+    sbd_ids = (_read_list(osp.join(sbd_root, 'dataset', 'train.txt'), '--sbd-root') +
+               _read_list(osp.join(sbd_root, 'dataset', 'val.txt'), '--sbd-root'))
     val_set = set(voc_val)
     trainaug = sorted((set(voc_train) | set(sbd_ids)) - val_set)
     if expected_count and len(trainaug) != expected_count:
