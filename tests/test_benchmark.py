@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from mmseg_pseudoseg.utils import iter_config_dicts
+
 KEYS = ('sup_step_s', 'semi_step_s', 'fwd_nograd_s', 'ratio_semi_over_sup',
         'ratio_semi_over_bound', 'peak_mem_sup_mb', 'peak_mem_semi_mb',
         'ratio_infer_over_stock', 'ratio_strong_aug_over_stock')
@@ -52,9 +54,8 @@ def test_benchmark_config_overrides(benchmark_tool, repo_root):
         osp.join(repo_root, 'configs/pseudoseg/deeplabv3plus_r101_voc_1-16.py'), 97)
     assert cfg['model']['data_preprocessor']['size'] == (97, 97)
     assert cfg['model']['backbone']['init_cfg'] is None  # never downloads weights
-    crops = []
-    benchmark_tool._walk(cfg['train_dataloader'], lambda n: crops.append(
-        n['crop_size']) if n.get('type') == 'RandomCrop' else None)
+    crops = [n['crop_size'] for n in iter_config_dicts(cfg['train_dataloader'])
+             if n.get('type') == 'RandomCrop']
     assert crops and set(crops) == {(97, 97)}
     with pytest.raises(FileNotFoundError, match='nope.py'):
         benchmark_tool.load_cfg('nope.py', 32)

@@ -24,6 +24,7 @@ from mmengine.runner import Runner
 from PIL import Image
 
 import mmseg_pseudoseg  # noqa: F401  (registration)
+from mmseg_pseudoseg.utils import iter_config_dicts
 from synthetic_folder import make_folder_tree
 from synthetic_voc import make_sample, make_voc_tree
 
@@ -107,16 +108,6 @@ def coco_tree(tmp_path_factory):
     return root
 
 
-def walk(node, fn):
-    if isinstance(node, dict):
-        fn(node)
-        for value in node.values():
-            walk(value, fn)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            walk(value, fn)
-
-
 def tiny(cfg: Config, roots: dict, work_dir: str, tag: str,
          labelled: int = 2, extra: int = 2) -> Config:
     """The allowed shrinking: data roots, crop, CutOut, batch, workers, no
@@ -131,7 +122,8 @@ def tiny(cfg: Config, roots: dict, work_dir: str, tag: str,
         if node.get('type') == 'PaddedCutOut':
             node.update(crop_size=CROP, box_size=(8, 8))
 
-    walk(cfg._cfg_dict, fix)
+    for node in iter_config_dicts(cfg):
+        fix(node)
     model = cfg.model
     model.data_preprocessor.size = CROP
     model.data_preprocessor.test_cfg = dict(size=CROP)
@@ -283,12 +275,10 @@ def test_headline_recipe_values():
     # crop 513 everywhere it appears
     assert tuple(model.data_preprocessor.size) == (513, 513)
     assert tuple(model.data_preprocessor.test_cfg.size) == (513, 513)
-    crops, cutouts = [], []
-    walk(cfg.train_dataloader.to_dict(), lambda n: crops.append(n['crop_size'])
-         if n.get('type') == 'RandomCrop' else None)
-    walk(cfg.train_dataloader.to_dict(), lambda n: cutouts.append(
-        (n['crop_size'], n['box_size'], n['fill_in']))
-        if n.get('type') == 'PaddedCutOut' else None)
+    nodes = list(iter_config_dicts(cfg.train_dataloader))
+    crops = [n['crop_size'] for n in nodes if n.get('type') == 'RandomCrop']
+    cutouts = [(n['crop_size'], n['box_size'], n['fill_in']) for n in nodes
+               if n.get('type') == 'PaddedCutOut']
     assert [tuple(c) for c in crops] == [(513, 513), (513, 513)]
     assert [tuple(map(tuple, c)) for c in cutouts] == \
         [((513, 513), (100, 100), (103.53, 116.28, 123.675))]
@@ -576,3 +566,22 @@ def test_self_training_tool_threshold_and_shards(teacher, tmp_path):
     np.testing.assert_array_equal(label, [[0, 255]])
     with pytest.raises(SystemExit):
         tool.parse_args([cfg_path, ckpt, '--out', 'x', '--shard', '2/2'])
+
+
+def test_self_training_tool_progress_and_summary_line(teacher, tmp_path, capsys):
+    """A resumed run labels only what is missing and its last line says so."""
+    cfg_path, ckpt, _ = teacher
+    out = str(tmp_path / 'labels')
+    common = [cfg_path, ckpt, '--out', out, '--device', 'cpu', '--num-workers', '0',
+              '--threshold', '0']
+    run_tool(common + ['--shard', '0/2'])
+    capsys.readouterr()
+    _, summary = run_tool(common + ['--skip-existing'])
+    printed = capsys.readouterr().out
+    assert '9/9' in printed and 'task/s' in printed and 'ETA' in printed
+    assert printed.rstrip().splitlines()[-1] == (
+        f'9 label maps written to {out}; skipped 9 (9 already there '
+        '(--skip-existing)); 0.0% of the pixels written are below confidence 0.0 '
+        '(255)')
+    assert (summary['written'], summary['skipped_existing']) == (9, 9)
+    assert len(os.listdir(out)) == 18

@@ -121,3 +121,25 @@ def test_id_list_and_class_file(coco_root):
 def test_missing_annotation_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='instances_val2017.json'):
         cco.convert_split(str(tmp_path), 'val2017')
+
+
+def test_progress_and_summary_line_count_written_and_skipped(coco_root, capsys):
+    root, _ = coco_root
+    out_dir = osp.join(root, 'masks', 'train2017')
+    result = cco.convert_split(root, 'train2017', nproc=2)
+    out = capsys.readouterr().out
+    assert '4/4' in out and 'task/s' in out and 'ETA' in out  # mmengine's bar
+    assert out.rstrip().splitlines()[-1] == (
+        f'train2017: 4 masks written to {out_dir}; skipped 0; 1 of them without '
+        'annotations (all background)')
+    assert (result['written'], result['skipped_existing']) == (4, 0)
+    # a resumed run keeps what is there and says so
+    marker = np.full((5, 4), 7, np.uint8)
+    Image.fromarray(marker, mode='L').save(osp.join(out_dir, '000000000003.png'))
+    cco.main(['--data-root', root, '--splits', 'train2017', '--skip-existing'])
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == (
+        f'train2017: 0 masks written to {out_dir}; skipped 4 (4 already there '
+        '(--skip-existing)); 0 of them without annotations (all background)')
+    np.testing.assert_array_equal(_mask(root, '000000000003'), marker)
+    ids = open(osp.join(root, 'ImageSets', 'train2017.txt')).read().split()
+    assert len(ids) == 4  # the id list still names every image

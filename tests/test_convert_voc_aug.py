@@ -42,9 +42,16 @@ def trees(tmp_path):
     return voc, str(tmp_path / 'benchmark_RELEASE'), lists, aug_only, sbd_masks
 
 
-def test_masks_and_lists(trees):
+def test_masks_and_lists(trees, capsys):
     voc, sbd, lists, aug_only, sbd_masks = trees
     result = cva.convert(voc, sbd, expected_count=len(lists['train']) + 3)
+    printed = capsys.readouterr().out
+    n_voc = len(lists['train']) + len(lists['val'])
+    assert f'{n_voc + 3}/{n_voc + 3}' in printed and 'ETA' in printed
+    assert printed.rstrip().splitlines()[-1] == (
+        f'{n_voc + 3} masks written to {osp.join(voc, "SegmentationClassAug")}; '
+        f'skipped 0; {n_voc} from VOC SegmentationClass, 3 from SBD cls/*.mat; '
+        f'trainaug {len(lists["train"]) + 3}, aug 3')
     seg_sets = osp.join(voc, 'ImageSets', 'Segmentation')
     trainaug = open(osp.join(seg_sets, 'trainaug.txt')).read().split()
     assert trainaug == sorted(lists['train'] + aug_only) == result['trainaug']
@@ -66,5 +73,11 @@ def test_count_check_and_missing_inputs(trees, tmp_path):
     voc, sbd, *_ = trees
     with pytest.raises(RuntimeError, match='expected 10582'):
         cva.convert(voc, sbd)
-    with pytest.raises(FileNotFoundError, match='train.txt'):
+    missing = osp.join(str(tmp_path / 'nowhere'), 'dataset', 'train.txt')
+    with pytest.raises(FileNotFoundError,
+                       match=f'^list not found: {missing}; check --sbd-root$'):
         cva.convert(voc, str(tmp_path / 'nowhere'), expected_count=0)
+    with open(osp.join(sbd, 'dataset', 'val.txt'), 'a') as f:
+        f.write('a b c\n')  # read_split_file's checks apply to every list
+    with pytest.raises(ValueError, match='val.txt:[0-9]+: expected an image id'):
+        cva.convert(voc, sbd, expected_count=0)

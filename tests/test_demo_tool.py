@@ -1,9 +1,15 @@
-"""tools/demo.py: split selection per config kind and stale-data detection."""
+"""tools/demo.py: split selection, stale-data detection, the live line of a real
+tiny training and the comparison picture of its checkpoints."""
+import glob
+import io
 import json
 import os.path as osp
+import re
 import sys
 
+import numpy as np
 import pytest
+from mmengine.config import Config
 
 
 @pytest.fixture(scope='module')
@@ -13,13 +19,16 @@ def demo(repo_root):
     return demo
 
 
-def test_split_options_target_the_labelled_dataset(demo):
-    semi = demo.split_options('configs/pseudoseg/demo/demo_pseudoseg_1-16.py', 2)
-    sup = demo.split_options('configs/pseudoseg/demo/demo_supervised_1-16.py', 3)
+def test_train_options_target_the_labelled_dataset(demo):
+    semi = demo.train_options('configs/pseudoseg/demo/demo_pseudoseg_1-16.py', 2)
+    sup = demo.train_options('configs/pseudoseg/demo/demo_supervised_1-16.py', 3)
+    full = demo.train_options('configs/pseudoseg/demo/demo_supervised_full.py', None)
+    interval = f'default_hooks.logger.interval={demo.LOG_INTERVAL}'
     assert semi == ['--cfg-options', 'train_dataloader.dataset.datasets.0.ann_file='
-                    'ImageSets/SegmentationSemi/1-16_seed2.txt']
+                    'ImageSets/SegmentationSemi/1-16_seed2.txt', interval]
     assert sup == ['--cfg-options', 'train_dataloader.dataset.ann_file='
-                   'ImageSets/SegmentationSemi/1-16_seed3.txt']
+                   'ImageSets/SegmentationSemi/1-16_seed3.txt', interval]
+    assert full == ['--cfg-options', interval]
 
 
 def test_every_demo_run_has_a_config(demo, repo_root):
@@ -57,15 +66,13 @@ def test_ceiling_is_trained_only_with_the_flag(demo, capsys, tmp_path):
     assert 'demo_supervised_full.py' in capsys.readouterr().out
 
 
-def test_table_rows_mean_std_and_the_recorded_ceiling(demo, capsys):
-    rows = [('supervised', [(50.0, 2.0, 'a.pth', 1.0), (52.0, 4.0, 'b.pth', 2.0)])]
-    demo.print_table(rows, with_record=True)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[2] == '| supervised | 51.00 ± 1.41 | 3.00 ± 1.41 | 2 | a.pth | 3.0 |'
-    assert lines[3].startswith('| ceiling: supervised, all labelled (calibration '
-                               'record; --ceiling re-trains it) | 70.20 | 2.09 |')
-    demo.print_table(rows, with_record=False)
-    assert 'ceiling' not in capsys.readouterr().out
+def test_recorded_ceiling_row_fills_the_summary_columns(demo):
+    row = demo.recorded_ceiling_row()
+    assert list(row) == list(demo.COLUMNS)
+    line = demo.markdown_table([row]).splitlines()[2]
+    assert line.startswith('| ceiling: supervised, all labelled (calibration '
+                           'record; --ceiling re-trains it) | record |')
+    assert row['final mIoU'] == '70.20' and row['final ECE'] == '2.09'
 
 
 def test_scratch_options_config_changes_only_teacher_and_rampup(repo_root):
@@ -88,7 +95,7 @@ def test_scratch_options_config_changes_only_teacher_and_rampup(repo_root):
 
 
 def test_stale_or_missing_data_is_rebuilt(demo, tmp_path, capsys):
-    from make_demo_data import DATA_VERSION
+    from mmseg_pseudoseg.demo import DATA_VERSION
     root = tmp_path / 'demo_voc'
     demo.ensure_data(str(root), dry_run=True)           # missing -> build
     assert 'building the demo dataset' in capsys.readouterr().out
@@ -100,3 +107,97 @@ def test_stale_or_missing_data_is_rebuilt(demo, tmp_path, capsys):
     (root / 'demo_meta.json').write_text(json.dumps({'data_version': DATA_VERSION}))
     demo.ensure_data(str(root), dry_run=True)           # current -> nothing to do
     assert capsys.readouterr().out == ''
+
+
+SMOKE = 'configs/pseudoseg/smoke_stock_fcn_tiny_voc.py'
+
+
+@pytest.fixture(scope='module')
+def live_run(demo, voc_root, tmp_path_factory):
+    """A 3-iteration training through the demo's runner, its live line captured."""
+    import io
+    work = str(tmp_path_factory.mktemp('live') / 'tiny')
+    stream = io.StringIO()
+    cmd = [sys.executable, 'tools/train.py', SMOKE, '--work-dir', work,
+           '--cfg-options', f'train_dataloader.dataset.data_root={voc_root}',
+           f'val_dataloader.dataset.data_root={voc_root}',
+           f'test_dataloader.dataset.data_root={voc_root}',
+           'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
+           'optim_wrapper.optimizer.lr=0.001']  # predictions still vary by pixel
+    demo.run_with_live_line(cmd, work + '_train.log', '[demo] tiny', stream)
+    return work, stream.getvalue()
+
+
+def test_live_line_shows_iteration_loss_elapsed_and_eta(live_run):
+    work, shown = live_run
+    assert shown.startswith('\r[demo] tiny: iter 1/3, loss ') and shown.endswith('\n')
+    updates = shown.rstrip('\n').split('\r')[1:]
+    assert [u.split(',')[0] for u in updates[:3]] == [
+        f'[demo] tiny: iter {i}/3' for i in (1, 2, 3)]
+    with open(glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))[0]) as f:
+        losses = {r['step']: r['loss'] for r in map(json.loads, f) if 'loss' in r}
+    for i, update in enumerate(updates[:3], start=1):
+        assert re.fullmatch(
+            rf'\[demo\] tiny: iter {i}/3, loss {losses[i]:.4f}, elapsed '
+            r'\d+:\d\d:\d\d, ETA \d+:\d\d:\d\d *', update), update
+    assert re.fullmatch(r'\[demo\] tiny: iter 3/3, validating 6/6, elapsed '
+                        r'\d+:\d\d:\d\d *', updates[-1]), updates[-1]
+    with open(work + '_train.log') as f:  # the whole log went to the file
+        assert 'Iter(train) [3/3]' in f.read()
+
+
+def test_failed_run_raises_with_the_log_tail(demo, tmp_path):
+    fail = 'import sys; print("Iter(train) [1/5]  loss: 2.0"); sys.exit("boom")'
+    stream = io.StringIO()
+    with pytest.raises(SystemExit, match=r'command failed \(1\)(.|\n)*boom'):
+        demo.run_with_live_line([sys.executable, '-c', fail],
+                                str(tmp_path / 'x.log'), 'x', stream)
+    assert stream.getvalue().startswith('\rx: iter 1/5, loss 2.0000, elapsed')
+
+
+def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root,
+                                                              tmp_path):
+    """image | ground truth | one column per model, each the stock mmseg inference
+    of that checkpoint, painted with the palette."""
+    from mmseg.apis import inference_model, init_model
+    from PIL import Image
+
+    from mmseg_pseudoseg.demo.comparison import HEADER_H, comparison_picture, \
+        paint_labels
+    work, _ = live_run
+    opts = {'val_dataloader.dataset.data_root': voc_root}
+    models = [('after 2', SMOKE, osp.join(work, 'iter_2.pth')),
+              ('after 3', SMOKE, osp.join(work, 'iter_3.pth'))]
+    out = comparison_picture(models, str(tmp_path / 'cmp.png'), num_images=2,
+                             zoom=2, cfg_options=opts)
+    picture = np.asarray(Image.open(out).convert('RGB'))
+    with open(osp.join(voc_root, 'ImageSets/Segmentation/val.txt')) as f:
+        ids = f.read().split()[:2]
+    sizes = [Image.open(osp.join(voc_root, 'JPEGImages', i + '.jpg')).size
+             for i in ids]
+    h, w = (max(s[1] for s in sizes) + 1) * 2, (max(s[0] for s in sizes) + 1) * 2
+    assert picture.shape == (HEADER_H + 2 * h, 4 * w, 3)
+    from mmseg.datasets import PascalVOCDataset
+    palette = PascalVOCDataset.METAINFO['palette']
+    predictions = []
+    for _, config, ckpt in models:
+        cfg = Config.fromfile(config)
+        cfg.test_dataloader.dataset.data_root = voc_root
+        model = init_model(cfg, ckpt, device='cpu')
+        predictions.append([inference_model(model, osp.join(
+            voc_root, 'JPEGImages', i + '.jpg')).pred_sem_seg.data[0].numpy()
+            for i in ids])
+    assert not np.array_equal(predictions[0][0], predictions[1][0]) or \
+        not np.array_equal(predictions[0][1], predictions[1][1])
+    for row, img_id in enumerate(ids):
+        image = np.asarray(Image.open(osp.join(voc_root, 'JPEGImages', img_id + '.jpg')))
+        top, ih, iw = HEADER_H + row * h, image.shape[0] * 2, image.shape[1] * 2
+        panel = lambda k: picture[top:top + ih, k * w:k * w + iw]  # noqa: E731
+        gt = np.asarray(Image.open(osp.join(voc_root, 'SegmentationClass',
+                                            img_id + '.png')))
+        up = lambda a: np.repeat(np.repeat(a, 2, 0), 2, 1)  # noqa: E731
+        assert np.abs(panel(0).astype(int) - up(image).astype(int)).max() <= 1
+        np.testing.assert_array_equal(panel(1), up(paint_labels(gt, palette)))
+        for k in range(2):
+            np.testing.assert_array_equal(
+                panel(2 + k), up(paint_labels(predictions[k][row], palette)))

@@ -39,12 +39,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmcv.transforms import Compose  # noqa: E402
-from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
+from mmengine.config import ConfigDict, DictAction  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401
+from mmseg_pseudoseg.utils import iter_config_dicts, load_tool_config  # noqa: E402
 from mmseg.registry import MODELS, TRANSFORMS  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/pseudoseg/deeplabv3plus_r101_voc_1-16.py'
@@ -70,25 +71,10 @@ def parse_args(argv=None):
 
 # --- config ------------------------------------------------------------------------
 
-def _walk(node, fn):
-    if isinstance(node, dict):
-        fn(node)
-        for value in node.values():
-            _walk(value, fn)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _walk(value, fn)
-
-
 def load_cfg(path, crop, cfg_options=None):
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    cfg = cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg._cfg_dict.to_dict()
-
-    def override(node):
+    """The config as a plain dict, at crop ``crop``, without pretrained weights."""
+    cfg = load_tool_config(path, cfg_options=cfg_options).to_dict()
+    for node in iter_config_dicts(cfg):
         kind = node.get('type')
         if kind == 'RandomCrop':
             node['crop_size'] = (crop, crop)
@@ -98,7 +84,6 @@ def load_cfg(path, crop, cfg_options=None):
         if 'init_cfg' in node and isinstance(node['init_cfg'], dict) and \
                 node['init_cfg'].get('type') == 'Pretrained':
             node['init_cfg'] = None
-    _walk(cfg, override)
     cfg['model']['pretrained'] = None
     return cfg
 

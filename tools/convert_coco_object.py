@@ -1,6 +1,7 @@
 """COCO instance annotations -> 81-class semantic PNGs ("COCO-object", SPEC §6).
 
-    python tools/convert_coco_object.py --data-root data/coco --nproc 8
+    python tools/convert_coco_object.py --data-root data/coco --nproc 8 \
+        [--skip-existing]
 
 Reads ``<data-root>/annotations/instances_<split>.json`` (pycocotools) for each
 ``--splits`` entry (default ``train2017 val2017``) and writes
@@ -18,19 +19,24 @@ Painting rule (deterministic): start from background 0; paint every crowd region
 decreasing mask area (pixel count), ties by increasing annotation id, each one over
 what is already there. So a smaller instance lies on top of a larger one that
 overlaps it, and a labelled instance wins over a crowd region.
+
+A progress bar (count, rate, ETA) runs per split; its last line counts the masks
+written and the masks skipped, with the reason (``--skip-existing`` keeps the masks
+of an interrupted run).
 """
 import argparse
 import json
 import os
 import os.path as osp
 import sys
-from multiprocessing import Pool
 from typing import Dict, List, Sequence, Tuple
 
-import numpy as np
-from PIL import Image
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from mmseg_pseudoseg.utils import summary_line, track_jobs  # noqa: E402
 
 IGNORE_INDEX = 255
 
@@ -72,8 +78,9 @@ def _convert_one(job: Tuple[str, int, int, List[dict]]) -> None:
 
 
 def convert_split(data_root: str, split: str, out_dir: str = 'masks',
-                  nproc: int = 1) -> Dict:
-    """Convert one split; return ``{'ids': [...], 'classes': [...]}``."""
+                  nproc: int = 1, skip_existing: bool = False) -> Dict:
+    """Convert one split; return ``{'ids': [...], 'classes': [...], 'written': n,
+    'skipped_existing': n, 'unannotated': n}``."""
     from pycocotools.coco import COCO
     ann_path = osp.join(data_root, 'annotations', f'instances_{split}.json')
     if not osp.isfile(ann_path):
@@ -84,7 +91,7 @@ def convert_split(data_root: str, split: str, out_dir: str = 'masks',
     if len(cat_ids) >= IGNORE_INDEX:
         raise ValueError(f'{ann_path}: {len(cat_ids)} categories do not fit in 8 bits.')
     os.makedirs(osp.join(data_root, out_dir, split), exist_ok=True)
-    jobs, ids = [], []
+    jobs, ids, existing, unannotated = [], [], 0, 0
     for img_id in sorted(coco.getImgIds()):
         info = coco.imgs[img_id]
         stem = osp.splitext(info['file_name'])[0]
@@ -96,15 +103,14 @@ def convert_split(data_root: str, split: str, out_dir: str = 'masks',
             anns.append(dict(id=ann['id'], iscrowd=ann.get('iscrowd', 0),
                              segmentation=ann['segmentation'],
                              class_index=class_index[ann['category_id']]))
-        jobs.append((osp.join(data_root, out_dir, split, stem + '.png'),
-                     info['height'], info['width'], anns))
         ids.append(f'{split}/{stem}')
-    if nproc > 1:
-        with Pool(nproc) as pool:
-            pool.map(_convert_one, jobs, chunksize=32)
-    else:
-        for job in jobs:
-            _convert_one(job)
+        out_path = osp.join(data_root, out_dir, split, stem + '.png')
+        if skip_existing and osp.isfile(out_path):
+            existing += 1
+            continue
+        unannotated += not anns
+        jobs.append((out_path, info['height'], info['width'], anns))
+    track_jobs(_convert_one, jobs, nproc, chunksize=32)
     os.makedirs(osp.join(data_root, 'ImageSets'), exist_ok=True)
     with open(osp.join(data_root, 'ImageSets', f'{split}.txt'), 'w') as f:
         f.write('\n'.join(sorted(ids)) + '\n')
@@ -113,8 +119,12 @@ def convert_split(data_root: str, split: str, out_dir: str = 'masks',
     with open(osp.join(data_root, out_dir, 'classes.json'), 'w') as f:
         json.dump(classes, f, indent=1)
     _check_names([c['name'] for c in classes])
-    print(f'{split}: {len(ids)} masks in {osp.join(data_root, out_dir, split)}')
-    return dict(ids=sorted(ids), classes=classes)
+    print(f'{split}: ' + summary_line(
+        'masks', len(jobs), osp.join(data_root, out_dir, split),
+        {'already there (--skip-existing)': existing},
+        f'{unannotated} of them without annotations (all background)'))
+    return dict(ids=sorted(ids), classes=classes, written=len(jobs),
+                skipped_existing=existing, unannotated=unannotated)
 
 
 def _check_names(names: List[str]) -> None:
@@ -132,13 +142,16 @@ def parse_args(argv=None):
     parser.add_argument('--splits', nargs='+', default=['train2017', 'val2017'])
     parser.add_argument('--out-dir', default='masks', help='relative to data-root')
     parser.add_argument('--nproc', type=int, default=1)
+    parser.add_argument('--skip-existing', action='store_true',
+                        help='keep the masks that already exist (resume a run)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     for split in args.splits:
-        convert_split(args.data_root, split, args.out_dir, args.nproc)
+        convert_split(args.data_root, split, args.out_dir, args.nproc,
+                      args.skip_existing)
 
 
 if __name__ == '__main__':

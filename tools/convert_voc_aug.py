@@ -16,26 +16,31 @@ mmseg's ``tools/dataset_converters/voc_aug.py`` is not reused: it converts only 
 SBD masks (VOC train ids missing from SBD get no mask and VOC's boundary-ignore
 masks are not used) and writes the lists in set order, which changes between runs.
 The count check (``--expected-count``, default 10582, 0 disables) catches a wrong
-input tree.
+input tree. A progress bar (count, rate, ETA) runs while converting; the last line
+counts the masks written, by source.
 """
 import argparse
 import os
 import os.path as osp
 import sys
-from multiprocessing import Pool
-from typing import List
 
-import numpy as np
-from PIL import Image
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from mmseg_pseudoseg.datasets.split_file import read_split_file  # noqa: E402
+from mmseg_pseudoseg.utils import summary_line, track_jobs  # noqa: E402
 
 AUG_COUNT = 10582
 
 
-def _read_ids(path: str) -> List[str]:
+def _read_list(path: str, root_option: str) -> list:
+    """The ids of a VOC / SBD list (``read_split_file``), naming the option to fix
+    when the list is missing."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'list not found: {path}')
-    with open(path) as f:
-        return [line.split()[0] for line in f if line.strip()]
+        raise FileNotFoundError(f'list not found: {path}; check {root_option}')
+    return read_split_file(path)
 
 
 def read_sbd_mask(mat_path: str) -> np.ndarray:
@@ -58,10 +63,10 @@ def _convert_one(job) -> None:
 def convert(voc_root: str, sbd_root: str, nproc: int = 1,
             expected_count: int = AUG_COUNT) -> dict:
     seg_sets = osp.join(voc_root, 'ImageSets', 'Segmentation')
-    voc_train = _read_ids(osp.join(seg_sets, 'train.txt'))
-    voc_val = _read_ids(osp.join(seg_sets, 'val.txt'))
-    sbd_ids = (_read_ids(osp.join(sbd_root, 'dataset', 'train.txt')) +
-               _read_ids(osp.join(sbd_root, 'dataset', 'val.txt')))
+    voc_train = _read_list(osp.join(seg_sets, 'train.txt'), '--voc-root')
+    voc_val = _read_list(osp.join(seg_sets, 'val.txt'), '--voc-root')
+    sbd_ids = (_read_list(osp.join(sbd_root, 'dataset', 'train.txt'), '--sbd-root') +
+               _read_list(osp.join(sbd_root, 'dataset', 'val.txt'), '--sbd-root'))
     val_set = set(voc_val)
     trainaug = sorted((set(voc_train) | set(sbd_ids)) - val_set)
     if expected_count and len(trainaug) != expected_count:
@@ -87,18 +92,16 @@ def convert(voc_root: str, sbd_root: str, nproc: int = 1,
             voc_png = None
         jobs.append((img_id, voc_png, sbd_mat,
                      osp.join(out_dir, img_id + '.png')))
-    if nproc > 1:
-        with Pool(nproc) as pool:
-            pool.map(_convert_one, jobs, chunksize=64)
-    else:
-        for job in jobs:
-            _convert_one(job)
+    track_jobs(_convert_one, jobs, nproc, chunksize=64)
     aug = sorted(set(trainaug) - set(voc_train))
     for name, ids in (('trainaug', trainaug), ('aug', aug)):
         with open(osp.join(seg_sets, name + '.txt'), 'w') as f:
             f.write('\n'.join(ids) + '\n')
-    print(f'{len(jobs)} masks in {out_dir}; trainaug {len(trainaug)}, aug {len(aug)}')
-    return dict(trainaug=trainaug, aug=aug, masks=len(jobs))
+    from_voc = sum(job[1] is not None for job in jobs)
+    print(summary_line('masks', len(jobs), out_dir, extra=(
+        f'{from_voc} from VOC SegmentationClass, {len(jobs) - from_voc} from SBD '
+        f'cls/*.mat; trainaug {len(trainaug)}, aug {len(aug)}')))
+    return dict(trainaug=trainaug, aug=aug, masks=len(jobs), from_voc=from_voc)
 
 
 def parse_args(argv=None):

@@ -14,7 +14,9 @@ one-hot pseudo labels of the paper's self-training baseline; train on them with
 ``pseudo_label_dir``, relative to the data root, must be DIR).
 
 ``--shard K/N`` labels only the images with index ``i % N == K`` (run N processes,
-e.g. one per GPU); ``--skip-existing`` resumes an interrupted run.
+e.g. one per GPU); ``--skip-existing`` resumes an interrupted run. A progress bar
+(count, rate, ETA) runs while labelling; the last line counts the maps written and
+the images skipped, with the reason.
 """
 import argparse
 import os
@@ -29,10 +31,11 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
+from mmengine.utils import track_iter_progress  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.utils import check_custom_imports  # noqa: E402
+from mmseg_pseudoseg.utils import load_tool_config, summary_line  # noqa: E402
 
 DEFAULT_SPLITS = {'SemiVOCDataset': 'ImageSets/Segmentation/trainaug.txt',
                   'PascalVOCDataset': 'ImageSets/Segmentation/trainaug.txt',
@@ -104,13 +107,9 @@ def pseudo_label(logits: torch.Tensor, threshold: float) -> np.ndarray:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    for path, what in ((args.config, 'config file'), (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{what} not found: {path}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    check_custom_imports(cfg)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    cfg = load_tool_config(args.config, cfg_options=args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     from mmseg.registry import DATASETS, MODELS
 
@@ -129,16 +128,19 @@ def main(argv=None) -> dict:
 
     k, n = args.shard
     indices = [i for i in range(len(dataset)) if i % n == k]
+    existing = []
     if args.skip_existing:
-        indices = [i for i in indices if not osp.isfile(osp.join(
+        existing = [i for i in indices if osp.isfile(osp.join(
             args.out, dataset.get_data_info(i)['img_id'] + '.png'))]
+        indices = sorted(set(indices) - set(existing))
     loader = torch.utils.data.DataLoader(
         torch.utils.data.Subset(dataset, indices), batch_size=1,
         num_workers=args.num_workers, collate_fn=pseudo_collate)
     os.makedirs(args.out, exist_ok=True)
     written, ignored, pixels = 0, 0, 0
     with torch.no_grad():
-        for batch in loader:
+        for batch in track_iter_progress((loader, len(indices)),
+                                         file=sys.stdout):
             for sample in model.test_step(batch):
                 label = pseudo_label(sample.seg_logits.data, args.threshold)
                 path = osp.join(args.out, sample.metainfo['img_id'] + '.png')
@@ -147,11 +149,13 @@ def main(argv=None) -> dict:
                 written += 1
                 ignored += int((label == IGNORE).sum())
                 pixels += label.size
-    summary = dict(written=written, ignored_fraction=ignored / max(pixels, 1),
-                   out=args.out)
-    print(f'wrote {written} label maps to {args.out}; '
-          f'{100 * summary["ignored_fraction"]:.1f}% of the pixels are below '
-          f'confidence {args.threshold} (255)')
+    summary = dict(written=written, skipped_existing=len(existing),
+                   ignored_fraction=ignored / max(pixels, 1), out=args.out)
+    print(summary_line(
+        'label maps', written, args.out,
+        {'already there (--skip-existing)': len(existing)},
+        f'{100 * summary["ignored_fraction"]:.1f}% of the pixels written are below '
+        f'confidence {args.threshold} (255)'))
     return summary
 
 

@@ -1,7 +1,9 @@
 """Checks run on a config before anything is built (the config boundary)."""
-from typing import Any, Iterator, Set
+from typing import Set
 
 from mmengine.config import Config
+
+from .config_tree import iter_config_dicts
 
 PLUGIN = 'mmseg_pseudoseg'
 HINT = f"custom_imports=dict(imports=['{PLUGIN}'], allow_failed_imports=False)"
@@ -23,18 +25,6 @@ def registered_type_names() -> Set[str]:
     return names
 
 
-def _types(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        kind = node.get('type')
-        if isinstance(kind, str):
-            yield kind
-        for value in node.values():
-            yield from _types(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            yield from _types(value)
-
-
 def check_custom_imports(cfg: Config) -> None:
     """Raise when ``cfg`` uses our types without importing this package.
 
@@ -48,7 +38,9 @@ def check_custom_imports(cfg: Config) -> None:
     if any(name == PLUGIN or name.startswith(PLUGIN + '.') for name in imports):
         return
     ours = registered_type_names()
-    used = sorted({t.split('.')[-1] for t in _types(cfg._cfg_dict.to_dict())} & ours)
+    kinds = {node['type'] for node in iter_config_dicts(cfg._cfg_dict.to_dict())
+             if isinstance(node.get('type'), str)}
+    used = sorted({t.split('.')[-1] for t in kinds} & ours)
     if used:
         raise ValueError(
             f'Config {cfg.filename} uses {", ".join(used)} from {PLUGIN} but does '

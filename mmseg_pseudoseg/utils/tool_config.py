@@ -1,11 +1,13 @@
-"""What ``tools/train.py`` and ``tools/test.py`` share: config loading and launch."""
+"""What the tools share: config loading, launch, progress and the closing summary."""
 import argparse
 import os
 import os.path as osp
-from typing import Callable, Optional
+import sys
+from typing import Callable, Dict, Optional, Sequence
 
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
+from mmengine.utils import track_parallel_progress, track_progress
 
 from ..compat import init_cpu_distributed
 from .config_checks import check_custom_imports
@@ -59,3 +61,30 @@ def parse_tool_args(parser: argparse.ArgumentParser, argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def track_jobs(func: Callable, jobs: Sequence, nproc: int = 1, chunksize: int = 1,
+               file=None) -> list:
+    """``[func(job) for job in jobs]`` behind mmengine's progress bar (count, rate,
+    elapsed, ETA) on ``file`` (default: the current ``sys.stdout``), in ``nproc``
+    processes when ``nproc > 1`` (results in job order).
+    """
+    file = file or sys.stdout
+    if nproc > 1 and len(jobs) > 1:
+        return track_parallel_progress(func, list(jobs), nproc, chunksize=chunksize,
+                                       file=file)
+    return track_progress(func, list(jobs), file=file)
+
+
+def summary_line(what: str, written: int, out: str,
+                 skipped: Optional[Dict[str, int]] = None, extra: str = '') -> str:
+    """The closing line of a long tool: ``'<written> <what> written to <out>'``, the
+    skipped files per reason (``'skipped 0'`` when none) and ``extra``."""
+    skipped = {reason: n for reason, n in (skipped or {}).items() if n}
+    if skipped:
+        reasons = ', '.join(f'{n} {reason}' for reason, n in skipped.items())
+        skip_text = f'skipped {sum(skipped.values())} ({reasons})'
+    else:
+        skip_text = 'skipped 0'
+    line = f'{written} {what} written to {out}; {skip_text}'
+    return line + (f'; {extra}' if extra else '')
