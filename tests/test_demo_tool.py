@@ -81,16 +81,13 @@ def test_scratch_options_config_changes_only_teacher_and_rampup(repo_root):
     base = Config.fromfile(osp.join(demo_dir, 'demo_pseudoseg_1-16.py'))
     opt = Config.fromfile(osp.join(demo_dir, 'demo_pseudoseg_1-16_scratch_options.py'))
     assert opt.model.semi_train_cfg.teacher == 'ema'
-    assert opt.model.semi_train_cfg.ema_momentum == 0.99
-    assert opt.custom_hooks == [dict(type='PseudoLabelHook', interval=500,
-                                     num_panels=2, rampup_iters=1000,
-                                     rampup='sigmoid')]
+    assert opt.custom_hooks == base.custom_hooks + [
+        dict(type='EMATeacherHook', momentum=0.99),
+        dict(type='UnsupWeightRampUpHook', rampup_iters=1000, mode='sigmoid')]
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
         assert opt[key] == base[key], key
     opt.model.semi_train_cfg.pop('teacher')
-    opt.model.semi_train_cfg.pop('ema_momentum')
     base.model.semi_train_cfg.pop('teacher', None)
-    base.model.semi_train_cfg.pop('ema_momentum', None)
     assert opt.model == base.model
 
 

@@ -28,8 +28,10 @@ def write_table(path, seed=0, n_bins=15):
     rng = np.random.default_rng(seed)
     conf = rng.uniform(0.2, 1.0, size=4000)
     correct = rng.random(4000) < conf ** 2  # over-confident model
-    table = reliability_table(calibration_bins(confidences=conf, correct=correct,
-                                               n_bins=n_bins))
+    # 5 classes: class 0 scores conf (the max, conf >= 0.2), the rest share 1 - conf
+    probs = np.concatenate([conf[None], np.repeat((1 - conf)[None] / 4, 4, 0)])[None]
+    labels = np.where(correct, 0, 1)[None]
+    table = reliability_table(calibration_bins(probs, labels, n_bins=n_bins))
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(table, f)
