@@ -285,13 +285,14 @@ class SemiFolderDataset(SemiSegDataset):
 
 
 def _set_crop(pipeline: Sequence, crop_size) -> list:
-    """A copy of ``pipeline`` with ``crop_size`` in every ``RandomCrop``, also
-    inside ``MultiView`` branches (the pipelines of
-    ``_base_/datasets/pipelines.py``)."""
+    """A copy of ``pipeline`` with ``crop_size`` in every ``RandomCrop`` and as the
+    padded canvas of every ``PaddedCutOut``, also inside ``MultiView`` branches (the
+    pipelines of ``_base_/datasets/pipelines.py``)."""
     out = []
     for t in copy.deepcopy(list(pipeline)):
         if isinstance(t, dict):
-            if str(t.get('type', '')).split('.')[-1] == 'RandomCrop':
+            if str(t.get('type', '')).split('.')[-1] in ('RandomCrop',
+                                                         'PaddedCutOut'):
                 t['crop_size'] = tuple(crop_size)
             for key, value in t.items():
                 if key != 'type' and isinstance(value, (list, tuple)) and value and \

@@ -13,7 +13,9 @@ model = dict(
         strides=(1, 2, 2, 2, 1, 1, 1),
         dilations=(1, 1, 1, 1, 1, 2, 2),
         out_indices=(1, 2, 4, 6),
-        norm_cfg=dict(type='BN', requires_grad=True),
+        # released mobilenet_v2_arg_scope: bn_decay 0.997, slim's epsilon 1e-3
+        # (third_party/deeplab/core/feature_extractor.py:251-280)
+        norm_cfg=dict(type='BN', requires_grad=True, momentum=0.003, eps=1e-3),
         act_cfg=dict(type='ReLU6'),
         init_cfg=dict(type='Pretrained', checkpoint='mmcls://mobilenet_v2')),
     decode_head=dict(in_channels=mbv2_channels[3], in_index=3,
