@@ -52,7 +52,7 @@ from mmseg.apis import inference_model, init_model
 config, checkpoint, out, *images = sys.argv[1:]
 model = init_model(config, checkpoint, device='cpu')
 load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-results = inference_model(model, images)
+results = [inference_model(model, image) for image in images]
 np.savez(out, **{f'logits{i}': r.seg_logits.data.numpy() for i, r in enumerate(results)},
          **{f'labels{i}': r.pred_sem_seg.data.numpy() for i, r in enumerate(results)})
 assert 'mmseg_pseudoseg' not in sys.modules, 'mmseg_pseudoseg was imported'
@@ -101,7 +101,7 @@ def random_checkpoint(config: str, path: str, seed: int = 0) -> None:
 
 
 def predictions(model, images):
-    results = inference_model(model, images)
+    results = [inference_model(model, image) for image in images]
     return ([r.seg_logits.data.numpy() for r in results],
             [r.pred_sem_seg.data.numpy() for r in results])
 
@@ -222,7 +222,8 @@ def test_export_names_mismatching_keys(voc_root, tmp_path):
     assert msg.startswith(f'checkpoint {ckpt} does not fit the model of this config')
     assert 'decode_head.conv_seg.weight: checkpoint (21, 16, 1, 1) vs model ' \
            '(5, 16, 1, 1)' in msg
-    assert 'unexpected (51): backbone.layer3.6.conv1.weight;' in msg  # R101 blocks R50 lacks
+    assert 'unexpected (306): backbone.layer3.6.conv1.weight; backbone.layer3.6.bn1.' \
+           'weight; backbone.layer3.6.bn1.bias (+303 more)' in msg  # R101's extra blocks
     assert not osp.exists(str(tmp_path / 'out' / 'x.pth'))  # nothing written
 
 

@@ -123,7 +123,7 @@ def test_every_protocol_runs(protocol, trained_pseudoseg, voc_root, tmp_path):
 def test_unknown_protocol_is_named():
     from mmengine.config import Config
     with pytest.raises(ValueError, match="unknown eval protocol 'tta'; choose one of "
-                       'paper, slide, centre-crop'):
+                       'paper, whole, slide, centre-crop'):
         apply_eval_protocol(Config(dict()), 'tta')
 
 

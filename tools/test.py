@@ -2,7 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
                          [--show] [--show-dir DIR] [--interval N] [--tta]
-                         [--protocol paper|slide|centre-crop|short-side|flip|ms-flip]
+                         [--protocol paper|whole|slide|centre-crop|short-side|flip|ms-flip]
                          [--cfg-options k=v ...] [--launcher none|pytorch]
 
 ``--out DIR`` writes one prediction PNG per image (the IoU metric's ``output_dir``);
@@ -57,8 +57,9 @@ def _set_output_dir(cfg: Config, out: str) -> None:
     from mmseg.registry import METRICS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     metrics = cfg.test_evaluator
+    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
     writers = []
-    for metric in (metrics if isinstance(metrics, (list, tuple)) else [metrics]):
+    for metric in metrics:
         params = inspect.signature(METRICS.get(metric['type']).__init__).parameters
         if 'output_dir' in params:
             metric['output_dir'] = out

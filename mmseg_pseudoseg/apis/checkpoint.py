@@ -6,6 +6,7 @@ the likely cause; ``check_state_dict`` names the first keys whose shapes differ 
 the model's, before mmengine's non-strict loading would only warn about them.
 """
 import os.path as osp
+import zipfile
 from typing import Dict, Sequence
 
 import torch
@@ -37,13 +38,16 @@ def read_checkpoint(path: str, mmap: bool = True) -> dict:
     try:
         ckpt = torch.load(path, map_location='cpu', weights_only=True, mmap=mmap)
     except Exception as err:  # torch raises RuntimeError, UnpicklingError, ...
+        if not zipfile.is_zipfile(path):  # torch.save writes zip archives
+            raise CheckpointError(
+                f'cannot read checkpoint {path}: not a complete zip archive '
+                f'({osp.getsize(path)} bytes) -- it is truncated (an interrupted '
+                'download or save) or not a PyTorch checkpoint; download or save it '
+                'again.') from None
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        if 'Weights only load failed' in reason:
-            hint = ('it holds objects a weights-only load refuses; re-save it from '
-                    'a run that imports mmseg_pseudoseg')
-        else:
-            hint = ('it is truncated (an interrupted download or save) or not a '
-                    'PyTorch checkpoint; download or save it again')
+        hint = ('a weights-only load refuses what it holds; re-save it from a run '
+                'that imports mmseg_pseudoseg' if 'Weights only' in reason else
+                'the archive is damaged; download or save it again')
         raise CheckpointError(
             f'cannot read checkpoint {path}: {reason[:200]} -- {hint}.') from None
     if not isinstance(ckpt, dict):

@@ -114,6 +114,7 @@ def _stock_dataset(dataset: dict, ours: set) -> dict:
 def _module_files(classes: List[type], out_dir: str) -> List[str]:
     """Copy each class's module into ``out_dir``; return the module names."""
     names = []
+    os.makedirs(out_dir, exist_ok=True)
     for cls in classes:
         src = inspect.getsourcefile(sys.modules[cls.__module__])
         text = open(src, encoding='utf-8').read()

@@ -10,6 +10,7 @@ of a config:
 name            what runs
 ==============  ====================================================================
 ``paper``       whole image padded to the eval crop (``data_preprocessor.test_cfg``)
+``whole``       whole image at its own size, no padding
 ``slide``       sliding window: crop = the eval crop, stride 2/3 of it (mmseg
                 ``mode='slide'``), no padding of the whole image
 ``centre-crop`` only the central eval-crop window of image and mask is scored
@@ -28,7 +29,7 @@ from mmengine.config import Config
 
 __all__ = ['EVAL_PROTOCOLS', 'apply_eval_protocol', 'enable_tta']
 
-EVAL_PROTOCOLS = ('paper', 'slide', 'centre-crop', 'short-side', 'flip', 'ms-flip')
+EVAL_PROTOCOLS = ('paper', 'whole', 'slide', 'centre-crop', 'short-side', 'flip', 'ms-flip')
 SHORT_SIDE = 512
 
 
@@ -85,14 +86,20 @@ def apply_eval_protocol(cfg: Config, name: str) -> Config:
     if name == 'paper':
         return cfg
     crop = _eval_crop(cfg)
-    if name == 'slide':
+    if name == 'whole':
+        cfg.model.data_preprocessor.test_cfg = None
+    elif name == 'slide':
         cfg.model.test_cfg = dict(mode='slide', crop_size=crop,
                                   stride=tuple(2 * c // 3 for c in crop))
         cfg.model.data_preprocessor.test_cfg = None
     elif name == 'centre-crop':
         _set_test_pipeline(cfg, [
             dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-            dict(type='CenterCrop', crop_size=crop), dict(type='PackSegInputs')])
+            dict(type='CenterCrop', crop_size=(crop[1], crop[0])),  # mmcv: (w, h)
+            # the window is the image now: predictions stay at its size
+            dict(type='KeyMapper', mapping=dict(ori_shape='img_shape'),
+                 remapping=dict(ori_shape='ori_shape'), transforms=[]),
+            dict(type='PackSegInputs')])
     elif name == 'short-side':
         _set_test_pipeline(cfg, [
             dict(type='LoadImageFromFile'),
