@@ -55,7 +55,8 @@ def test_out_writes_one_prediction_per_image(trained_pseudoseg, voc_root, tmp_pa
     metrics = test_tool.main(argv(trained_pseudoseg, tmp_path, '--out', str(out)))
     assert {'mIoU', 'ECE'} <= set(metrics)
     images = val_images(voc_root)
-    assert sorted(os.listdir(out)) == sorted(i + '.png' for i in images)
+    assert sorted(os.listdir(out)) == sorted([i + '.png' for i in images] +
+                                             ['reliability.json'])  # ECE's bins
     cfg = test_tool.build_cfg(test_tool.parse_args(argv(trained_pseudoseg, tmp_path)))
     model = init_model(cfg, trained_pseudoseg['checkpoint'], device='cpu')
     for img_id, image in images.items():
@@ -88,12 +89,11 @@ def test_tta_is_mmseg_multi_scale_flip(trained_pseudoseg, tmp_path):
     assert 'mIoU' in metrics and 'ECE' not in metrics
 
 
-def manual_flip_prediction(model, image):
-    """mean of softmax(image) and un-flipped softmax(flipped image), then argmax."""
+def manual_flip_probs(model, image):
+    """mean of softmax(image) and un-flipped softmax(flipped image): (C, H, W)."""
     plain = inference_model(model, image).seg_logits.data.softmax(0)
     flipped = inference_model(model, np.ascontiguousarray(image[:, ::-1]))
-    mean = (plain + flipped.seg_logits.data.softmax(0).flip(-1)) / 2
-    return mean.argmax(0).numpy()
+    return (plain + flipped.seg_logits.data.softmax(0).flip(-1)) / 2
 
 
 @pytest.mark.parametrize('protocol', EVAL_PROTOCOLS)
@@ -113,7 +113,8 @@ def test_every_protocol_runs(protocol, trained_pseudoseg, voc_root, tmp_path):
     if protocol == 'flip':  # = the mean of the two softmax maps, exactly
         model = init_model(cfg, trained_pseudoseg['checkpoint'], device='cpu')
         for img_id, image in images.items():
-            assert np.array_equal(preds[img_id], manual_flip_prediction(model, image))
+            expected = manual_flip_probs(model, image).argmax(0).numpy()
+            assert np.array_equal(preds[img_id], expected), img_id
     if protocol == 'slide':
         apply_eval_protocol(cfg, 'slide')
         assert cfg.model.test_cfg == dict(mode='slide', crop_size=(32, 32),

@@ -68,6 +68,10 @@ def enable_tta(cfg: Config) -> None:
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     tta_model = copy.deepcopy(cfg.get('tta_model') or dict(type='SegTTAModel'))
     tta_model['module'] = cfg.model
+    # The Runner gives a model dict without one the config's top-level
+    # `data_preprocessor`, and BaseTTAModel hands it to the module, replacing the
+    # module's own (e.g. its eval crop): pass the module's own explicitly.
+    tta_model['data_preprocessor'] = copy.deepcopy(cfg.model.data_preprocessor)
     cfg.model = tta_model
     metrics = cfg.test_evaluator
     if isinstance(metrics, (list, tuple)):
@@ -101,10 +105,17 @@ def apply_eval_protocol(cfg: Config, name: str) -> Config:
                  remapping=dict(ori_shape='ori_shape'), transforms=[]),
             dict(type='PackSegInputs')])
     elif name == 'short-side':
+        # Only the image is resized: Resize sees no mask (KeyMapper hands it None),
+        # so the mask is scored at its own size against the resized-back prediction.
+        resize = dict(type='Resize', scale=(4 * SHORT_SIDE, SHORT_SIDE),
+                      keep_ratio=True)
         _set_test_pipeline(cfg, [
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=(4 * SHORT_SIDE, SHORT_SIDE), keep_ratio=True),
-            dict(type='LoadAnnotations'), dict(type='PackSegInputs')])
+            dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+            dict(type='KeyMapper', transforms=[resize],
+                 mapping=dict(gt_seg_map='no_mask'),
+                 remapping={k: k for k in ('img', 'img_shape', 'scale',
+                                           'scale_factor', 'keep_ratio')}),
+            dict(type='PackSegInputs')])
         cfg.model.data_preprocessor.test_cfg = None
     elif name == 'flip':
         _as_tta(cfg, [1.0])
