@@ -1,8 +1,8 @@
 """mmseg's own inference entry points on a PseudoSeg config and checkpoint.
 
 ``init_model`` + ``inference_model`` (single image, batch, ndarray), the
-``MMSegInferencer``, and the calls of mmseg's ``demo/image_demo.py`` run on the smoke config and a
-checkpoint trained by ``tools/train.py``, and agree with each other exactly.
+``MMSegInferencer``, and the calls of mmseg's ``demo/image_demo.py`` run on the smoke
+config and a checkpoint trained by ``tools/train.py``, and agree with each other.
 """
 import os
 import os.path as osp

@@ -19,11 +19,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmengine.config import DictAction  # noqa: E402
+
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
 from mmseg_pseudoseg.apis import (CheckpointError, export_stock_model,  # noqa: E402
                                   read_checkpoint)
 from mmseg_pseudoseg.utils import load_tool_config  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -2,7 +2,8 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
                          [--show] [--show-dir DIR] [--interval N] [--tta]
-                         [--protocol paper|whole|slide|centre-crop|short-side|flip|ms-flip]
+                         [--protocol NAME]  (paper|whole|slide|centre-crop|
+                                             short-side|flip|ms-flip)
                          [--cfg-options k=v ...] [--launcher none|pytorch]
 
 ``--out DIR`` writes one prediction PNG per image (the IoU metric's ``output_dir``);

@@ -29,7 +29,8 @@ from mmengine.config import Config
 
 __all__ = ['EVAL_PROTOCOLS', 'apply_eval_protocol', 'enable_tta']
 
-EVAL_PROTOCOLS = ('paper', 'whole', 'slide', 'centre-crop', 'short-side', 'flip', 'ms-flip')
+EVAL_PROTOCOLS = ('paper', 'whole', 'slide', 'centre-crop', 'short-side', 'flip',
+                  'ms-flip')
 SHORT_SIDE = 512
 
 
