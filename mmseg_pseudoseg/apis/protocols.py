@@ -3,8 +3,8 @@
 Semi-supervised segmentation papers report mIoU under different test protocols, and
 the numbers are not comparable across them. ``paper`` is this project's default
 (the released DeepLab evaluation, docs/method.md §5: the whole image, padded to the
-eval crop, 513 on VOC and 641 on COCO, single scale, no flip); the others rewrite only the test part
-of a config:
+eval crop, 513 on VOC and 641 on COCO, single scale, no flip); the others rewrite
+only the test part of a config:
 
 ==============  ====================================================================
 name            what runs
