@@ -6,6 +6,7 @@ and loaded in a fresh Python process that never imports ``mmseg_pseudoseg``, wit
 mmseg's own ``init_model`` (then a strict load) and ``inference_model``; its
 predictions must equal the PseudoSeg model's on the same images.
 """
+import argparse
 import os
 import os.path as osp
 import subprocess
@@ -21,8 +22,8 @@ import mmseg_pseudoseg  # noqa: F401  (registration)
 from mmseg.apis import inference_model, init_model
 from mmseg.registry import MODELS
 from mmseg_pseudoseg.apis import (TRAINING_ONLY_PREFIXES, CheckpointError,
-                                  export_stock_model, stock_config,
-                                  strip_training_only)
+                                  export_stock_model, read_checkpoint,
+                                  stock_config, strip_training_only)
 from synthetic_voc import VOC_PALETTE
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -180,6 +181,23 @@ def test_export_of_a_trained_checkpoint(trained_pseudoseg, voc_root, tmp_path):
     exported = torch.load(osp.join(out_dir, 'exported.pth'), weights_only=True)
     assert exported['meta']['iter'] == 2
     assert exported['meta']['dataset_meta']['classes'][0] == 'background'
+
+
+def test_read_checkpoint_names_file_and_reason(tmp_path):
+    refused = tmp_path / 'refused.pth'  # an object weights-only loading refuses
+    torch.save(dict(state_dict={}, meta=argparse.Namespace(a=1)), refused)
+    with pytest.raises(CheckpointError) as err:
+        read_checkpoint(str(refused))
+    assert str(err.value).startswith(f'cannot read checkpoint {refused}: Weights only')
+    assert str(err.value).endswith('-- a weights-only load refuses what it holds; '
+                                   're-save it from a run that imports mmseg_pseudoseg.')
+    tensor = tmp_path / 'tensor.pth'
+    torch.save(torch.zeros(2), tensor)
+    with pytest.raises(CheckpointError, match=f'checkpoint {tensor} holds a Tensor, '
+                       'not a dict of tensors'):
+        read_checkpoint(str(tensor))
+    with pytest.raises(FileNotFoundError, match='checkpoint not found: .*nope.pth'):
+        read_checkpoint(str(tmp_path / 'nope.pth'))
 
 
 def test_strip_training_only_removes_every_prefix():

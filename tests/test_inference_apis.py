@@ -4,6 +4,7 @@
 ``MMSegInferencer``, and the calls of mmseg's ``demo/image_demo.py`` run on the smoke
 config and a checkpoint trained by ``tools/train.py``, and agree with each other.
 """
+import glob
 import os
 import os.path as osp
 import subprocess
@@ -35,12 +36,18 @@ def images(voc_root):
 
 
 def test_every_config_defines_a_test_pipeline(repo_root):
-    """mmseg's APIs read the top-level ``test_pipeline`` of a config."""
-    cfg = Config.fromfile(osp.join(repo_root, 'configs', 'pseudoseg',
-                                   'deeplabv3plus_xception65_coco_1-32.py'))
-    assert [t['type'] for t in cfg.test_pipeline] == [
-        'LoadImageFromFile', 'LoadAnnotations', 'PackSegInputs']
-    assert cfg.test_pipeline == cfg.test_dataloader.dataset.pipeline
+    """mmseg's APIs read the top-level ``test_pipeline``; ``--tta`` the
+    ``tta_pipeline``. Every config has both; the test pipeline is the test loader's."""
+    paths = glob.glob(osp.join(repo_root, 'configs', 'pseudoseg', '**', '*.py'),
+                      recursive=True)
+    paths = [p for p in paths if '_base_' not in p]
+    assert len(paths) >= 48
+    for path in paths:
+        cfg = Config.fromfile(path)
+        assert [t['type'] for t in cfg.test_pipeline] == [
+            'LoadImageFromFile', 'LoadAnnotations', 'PackSegInputs'], path
+        assert cfg.test_pipeline == cfg.test_dataloader.dataset.pipeline, path
+        assert cfg.tta_pipeline[1]['type'] == 'TestTimeAug', path
 
 
 def test_init_model_and_inference_model(model, images):
