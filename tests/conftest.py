@@ -34,3 +34,24 @@ def reference_dir():
     if not osp.isdir(SHARED_REFERENCE):
         pytest.skip('../shared/reference is not present')
     return SHARED_REFERENCE
+
+
+@pytest.fixture(scope='session')
+def trained_pseudoseg(voc_root, tmp_path_factory):
+    """One tiny PseudoSeg checkpoint, trained once by ``tools/train.py`` (2 iters of
+    the smoke config on ``voc_root``): ``dict(config, checkpoint, cfg_options)``."""
+    import subprocess
+    config = osp.join(REPO, 'configs', 'pseudoseg', 'smoke_pseudoseg_tiny_voc.py')
+    work = str(tmp_path_factory.mktemp('trained_pseudoseg'))
+    cfg_options = {f'train_dataloader.dataset.datasets.{i}.data_root': voc_root
+                   for i in (0, 1)}
+    cfg_options.update({'val_dataloader.dataset.data_root': voc_root,
+                        'test_dataloader.dataset.data_root': voc_root})
+    opts = ['--cfg-options'] + [f'{k}={v}' for k, v in cfg_options.items()]
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', config, '--work-dir', work] + opts,
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    return dict(config=config, checkpoint=osp.join(work, 'iter_2.pth'),
+                cfg_options=cfg_options, opts=opts)

@@ -47,6 +47,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 import mmseg_pseudoseg  # noqa: E402,F401
 from mmseg_pseudoseg.utils import iter_config_dicts, load_tool_config  # noqa: E402
 from mmseg.registry import MODELS, TRANSFORMS  # noqa: E402
+from mmseg_pseudoseg.apis import strip_training_only  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/pseudoseg/deeplabv3plus_r101_voc_1-16.py'
 LOADERS = ('LoadImageFromFile', 'LoadAnnotations')
@@ -258,7 +259,7 @@ def main(argv=None):
     model.init_weights()
     model.to(device).train()
     stock = MODELS.build(ConfigDict(stock_model_cfg(cfg['model']))).to(device)
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith('sgc_head.')}
+    state = strip_training_only(model.state_dict())
     stock.load_state_dict(state, strict=True)
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9))
 

@@ -1,19 +1,30 @@
-"""Test (and evaluate) a segmentor: mmseg's ``tools/test.py`` CLI.
+"""Test (and evaluate) a segmentor: mmseg's ``tools/test.py`` CLI plus protocols.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
-                         [--show] [--show-dir DIR] [--cfg-options k=v ...]
-                         [--launcher none|pytorch]
+                         [--show] [--show-dir DIR] [--interval N] [--tta]
+                         [--protocol NAME]  (paper|whole|slide|centre-crop|
+                                             short-side|flip|ms-flip)
+                         [--cfg-options k=v ...] [--launcher none|pytorch]
+
+``--out DIR`` writes one prediction PNG per image (the IoU metric's ``output_dir``);
+``--show-dir DIR`` paints every ``--interval``-th image (default: every image);
+``--tta`` = ``--protocol ms-flip`` (mmseg's multi-scale + flip test).
 """
 import argparse
+import inspect
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
+from mmseg_pseudoseg.apis import (EVAL_PROTOCOLS, CheckpointError,  # noqa: E402
+                                  apply_eval_protocol, check_state_dict,
+                                  read_checkpoint, state_dict_of)
 from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,  # noqa: E402
                                    run_launched)
 
@@ -26,9 +37,38 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='dir to save predictions for offline evaluation')
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='dir where painted images are saved')
+    parser.add_argument('--interval', type=int, default=1,
+                        help='paint every N-th test image (--show/--show-dir)')
     parser.add_argument('--wait-time', type=float, default=2, help='show interval (s)')
-    parser.add_argument('--tta', action='store_true', help='test time augmentation')
-    return parse_tool_args(parser, argv)
+    parser.add_argument('--tta', action='store_true',
+                        help='multi-scale + flip test (= --protocol ms-flip)')
+    parser.add_argument('--protocol', choices=EVAL_PROTOCOLS, default='paper',
+                        help='evaluation protocol (default: the paper\'s)')
+    args = parse_tool_args(parser, argv)
+    if args.interval < 1:
+        parser.error(f'--interval must be >= 1, got {args.interval}')
+    if args.tta and args.protocol not in ('paper', 'ms-flip'):
+        parser.error(f'--tta is --protocol ms-flip; drop one of --tta and '
+                     f'--protocol {args.protocol}')
+    return args
+
+
+def _set_output_dir(cfg: Config, out: str) -> None:
+    """Give ``output_dir`` to every test metric that writes predictions."""
+    from mmseg.registry import METRICS
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    metrics = cfg.test_evaluator
+    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+    writers = []
+    for metric in metrics:
+        params = inspect.signature(METRICS.get(metric['type']).__init__).parameters
+        if 'output_dir' in params:
+            metric['output_dir'] = out
+            writers.append(metric['type'])
+    if not writers:
+        raise ValueError('--out needs a test metric that writes predictions '
+                         "(output_dir), e.g. dict(type='IoUMetric'); test_evaluator "
+                         f'has {[m["type"] for m in metrics]}.')
 
 
 def build_cfg(args) -> Config:
@@ -41,26 +81,37 @@ def build_cfg(args) -> Config:
             raise RuntimeError(
                 '--show/--show-dir need a VisualizationHook in default_hooks '
                 "(visualization=dict(type='SegVisualizationHook'))")
-        cfg.default_hooks.visualization.draw = True
+        vis = cfg.default_hooks.visualization
+        vis.draw = True
+        vis.interval = args.interval
         if args.show:
-            cfg.default_hooks.visualization.show = True
-            cfg.default_hooks.visualization.wait_time = args.wait_time
+            vis.show = True
+            vis.wait_time = args.wait_time
         if args.show_dir:
             cfg.visualizer.save_dir = args.show_dir
-    if args.tta:
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
+    apply_eval_protocol(cfg, 'ms-flip' if args.tta else args.protocol)
     if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
+        _set_output_dir(cfg, args.out)
     return cfg
+
+
+def run_test(cfg: Config, state: dict, checkpoint: str):
+    """Check the checkpoint's weights against the built model, then test."""
+    runner = Runner.from_cfg(cfg)
+    model = getattr(runner.model, 'module', runner.model)  # DDP / SegTTAModel
+    check_state_dict(model, state, checkpoint)
+    return runner.test()
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = build_cfg(args)
-    return run_launched(args.launcher, lambda: Runner.from_cfg(cfg).test())
+    try:
+        cfg = build_cfg(args)
+        state = state_dict_of(read_checkpoint(args.checkpoint))  # before any build
+        return run_launched(args.launcher,
+                            lambda: run_test(cfg, state, args.checkpoint))
+    except (CheckpointError, FileNotFoundError) as err:
+        sys.exit(f'{type(err).__name__}: {err}')
 
 
 if __name__ == '__main__':

@@ -18,4 +18,19 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
+# Test-time augmentation (tools/test.py --tta): DeepLab's multi-scale + flip
+# evaluation (scales 0.5-1.75, plus the horizontal flip of each), merged by mmseg's
+# SegTTAModel (mean of the softmax maps at the original size).
 tta_model = dict(type='SegTTAModel')
+tta_scales = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in tta_scales],
+             [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
+              dict(type='RandomFlip', prob=1.0, direction='horizontal')],
+             [dict(type='LoadAnnotations')],
+             [dict(type='PackSegInputs')],
+         ]),
+]

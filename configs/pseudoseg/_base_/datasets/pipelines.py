@@ -82,6 +82,9 @@ val_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
+# mmseg's convention: `test_pipeline` is what init_model + inference_model,
+# MMSegInferencer and demo scripts run on a single image (they drop LoadAnnotations).
+test_pipeline = val_pipeline
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='CalibrationMetric', n_bins=15),  # ECE next to mIoU

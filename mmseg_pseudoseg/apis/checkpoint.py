@@ -1,0 +1,98 @@
+"""Checkpoint reading and matching at the tools' boundary.
+
+``read_checkpoint`` turns torch's low-level errors (``PytorchStreamReader failed
+reading zip archive``, unpickling errors) into one message that names the file and
+the likely cause; ``check_state_dict`` names the first keys whose shapes differ from
+the model's, before mmengine's non-strict loading would only warn about them.
+"""
+import os.path as osp
+import zipfile
+from typing import Dict, Sequence
+
+import torch
+import torch.nn as nn
+
+__all__ = ['CheckpointError', 'TRAINING_ONLY_PREFIXES', 'read_checkpoint',
+           'state_dict_of', 'check_state_dict']
+
+# Parameters that exist only while training (the SGC head and any teacher copy of
+# the model); a test-time model has none of them (docs/method.md §1, §3).
+TRAINING_ONLY_PREFIXES = ('sgc_head.', 'ema_teacher.', 'teacher.')
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read or does not fit the model."""
+
+
+def read_checkpoint(path: str, mmap: bool = True) -> dict:
+    """Load ``path`` weights-only on the CPU (memory-mapped by default: cheap).
+
+    Returns the checkpoint dict (``{'state_dict': ..., 'meta': ...}`` or a bare
+    state dict). Raises ``FileNotFoundError`` for a missing file and
+    :class:`CheckpointError` naming the file and torch's reason for a truncated
+    file, a file that is not a PyTorch checkpoint, or one that holds objects a
+    weights-only load refuses.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint not found: {path}')
+    try:
+        ckpt = torch.load(path, map_location='cpu', weights_only=True, mmap=mmap)
+    except Exception as err:  # torch raises RuntimeError, UnpicklingError, ...
+        if not zipfile.is_zipfile(path):  # torch.save writes zip archives
+            raise CheckpointError(
+                f'cannot read checkpoint {path}: not a complete zip archive '
+                f'({osp.getsize(path)} bytes) -- it is truncated (an interrupted '
+                'download or save) or not a PyTorch checkpoint; download or save it '
+                'again.') from None
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        hint = ('a weights-only load refuses what it holds; re-save it from a run '
+                'that imports mmseg_pseudoseg' if 'Weights only' in reason else
+                'the archive is damaged; download or save it again')
+        raise CheckpointError(
+            f'cannot read checkpoint {path}: {reason[:200]} -- {hint}.') from None
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f'checkpoint {path} holds a {type(ckpt).__name__}, not '
+                              'a dict of tensors; save it with torch.save(dict(...)).')
+    return ckpt
+
+
+def state_dict_of(ckpt: dict) -> Dict[str, torch.Tensor]:
+    """The model weights of a checkpoint dict (``state_dict`` entry or the dict)."""
+    state = ckpt.get('state_dict', ckpt)
+    # weights saved from a DDP-wrapped model carry the wrapper's prefix
+    return {(k[len('module.'):] if k.startswith('module.') else k): v
+            for k, v in state.items()}
+
+
+def _is_training_only(key: str, prefixes: Sequence[str]) -> bool:
+    return key.startswith(tuple(prefixes))
+
+
+def check_state_dict(model: nn.Module, state: Dict[str, torch.Tensor], path: str,
+                     ignore_prefixes: Sequence[str] = TRAINING_ONLY_PREFIXES,
+                     shown: int = 3) -> None:
+    """Raise :class:`CheckpointError` unless ``state`` fits ``model``.
+
+    Keys under ``ignore_prefixes`` (training-only parts) may be missing on either
+    side. Otherwise every model key must be in ``state`` with the same shape and
+    ``state`` may hold no other key. The message names the first ``shown``
+    offending keys (with both shapes for a mismatch).
+    """
+    own = {k: v for k, v in model.state_dict().items()
+           if not _is_training_only(k, ignore_prefixes)}
+    given = {k: v for k, v in state.items() if not _is_training_only(k, ignore_prefixes)}
+    mismatched = [f'{k}: checkpoint {tuple(given[k].shape)} vs model {tuple(v.shape)}'
+                  for k, v in own.items() if k in given and given[k].shape != v.shape]
+    missing = [k for k in own if k not in given]
+    unexpected = [k for k in given if k not in own]
+    problems = []
+    for label, keys in (('shape mismatch', mismatched), ('missing', missing),
+                        ('unexpected', unexpected)):
+        if keys:
+            more = f' (+{len(keys) - shown} more)' if len(keys) > shown else ''
+            problems.append(f'{label} ({len(keys)}): ' + '; '.join(keys[:shown]) + more)
+    if problems:
+        raise CheckpointError(
+            f'checkpoint {path} does not fit the model of this config: ' +
+            ' | '.join(problems) + ' -- pass the config the checkpoint was trained '
+            'with.')
