@@ -107,6 +107,7 @@ def load_local_checkpoint(filename: str, map_location=None):
     """``torch.load(weights_only=True)`` of a local file; errors name the file."""
     import os.path as osp
     import pickle
+    import zipfile
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}. Check the path '
@@ -119,9 +120,12 @@ def load_local_checkpoint(filename: str, map_location=None):
         except Exception:  # noqa: BLE001  not even a readable archive
             unsafe = []
         if not unsafe:
+            reason = ('not a zip archive' if not zipfile.is_zipfile(filename) else
+                      (str(err).strip().splitlines() or ['unpickling failed'])[0])
             raise RuntimeError(
-                f'checkpoint {filename} cannot be unpickled ({err}). '
-                f'Re-save or re-download {filename}.') from err
+                f'checkpoint {filename} cannot be read ({reason}); it is truncated or '
+                f'not a PyTorch checkpoint. Re-save or re-download {filename}.'
+            ) from err
         raise RuntimeError(
             f'checkpoint {filename} needs objects that weights-only loading refuses '
             f'({", ".join(unsafe)}). Re-save only its tensors from a trusted copy '

@@ -160,5 +160,7 @@ def test_a_head_that_is_not_softmax_is_refused_at_build(voc_root, tmp_path):
     init_default_scope('mmseg')
     with pytest.raises(ValueError, match=r'PseudoSeg needs a softmax decode head: '
                                          r'decode_head\.out_channels=1 != '
-                                         r'num_classes=2'):
+                                         r'num_classes=2') as err:
         MODELS.build(cfg.model)
+    assert str(err.value).splitlines()[-1].startswith(
+        'A sigmoid head gives no class distribution for the fusion')

@@ -8,8 +8,8 @@ import pytest
 
 from mmseg_pseudoseg.utils import iter_config_dicts
 
-KEYS = ('sup_step_s', 'semi_step_s', 'fwd_nograd_s', 'ratio_semi_over_sup',
-        'ratio_semi_over_bound', 'peak_mem_sup_mb', 'peak_mem_semi_mb',
+KEYS = ('sup_step_s', 'semi_step_s', 'semi_shared_step_s', 'fwd_nograd_s',
+        'ratio_semi_over_sup', 'ratio_semi_over_bound', 'ratio_semi_shared_over_bound', 'peak_mem_sup_mb', 'peak_mem_semi_mb',
         'ratio_infer_over_stock', 'ratio_strong_aug_over_stock')
 
 
@@ -32,8 +32,12 @@ def test_benchmark_writes_every_key(benchmark_tool, repo_root, tmp_path, capsys)
     assert saved == json.loads(json.dumps(result))
     assert saved['ratio_semi_over_sup'] == pytest.approx(
         saved['semi_step_s'] / saved['sup_step_s'])
+    # the default cam_pass='eval' runs two no-grad passes (weak + inference-mode CAM)
+    assert (saved['cam_pass'], saved['nograd_passes']) == ('eval', 2)
     assert saved['ratio_semi_over_bound'] == pytest.approx(
-        saved['semi_step_s'] / (2 * saved['sup_step_s'] + saved['fwd_nograd_s']))
+        saved['semi_step_s'] / (2 * saved['sup_step_s'] + 2 * saved['fwd_nograd_s']))
+    assert saved['ratio_semi_shared_over_bound'] == pytest.approx(
+        saved['semi_shared_step_s'] / (2 * saved['sup_step_s'] + saved['fwd_nograd_s']))
     assert saved['semi_step_s'] > 0 and saved['sup_step_s'] > 0
     assert saved['peak_mem_sup_mb'] > 0 and saved['peak_mem_semi_mb'] > 0
     assert saved['strong_aug_ops'] == ['StrongColorJitter', 'RandomCutOut']

@@ -22,7 +22,7 @@ def np_sharpen(a, t):
 
 
 def np_fusion(p, m, gamma, t, norm, eps=1e-8):
-    """SPEC §4 written out: v = [p; m] / Norm, ỹ = Sharpen(γ σ(p/N) + (1-γ) σ(m/N), T)."""
+    """docs/method.md §4 written out: v = [p; m] / Norm, ỹ = Sharpen(γ σ(p/N) + (1-γ) σ(m/N), T)."""
     if norm == 'rms':
         s = np.sqrt(np.mean(np.concatenate([p.ravel() ** 2, m.ravel() ** 2])) + eps)
     elif norm == 'pixel_l2':

@@ -1,7 +1,7 @@
 """The config family: every config trains one iteration on tiny trees.
 
 Each experiment config under ``configs/pseudoseg/`` is loaded as a user would
-(``Config.fromfile``), shrunk only where the brief allows (tiny synthetic VOC / COCO
+(``Config.fromfile``), shrunk only where a test must stay small (tiny synthetic VOC / COCO
 trees, 32 px crops, 8 px CutOut, 2 + 2 images per batch, no workers, no pretrained
 download), and trained for one iteration by a real mmengine Runner with its real
 model, datasets, sampler, hooks and optimizer. The headline recipe's effective
@@ -30,7 +30,7 @@ from synthetic_voc import make_sample, make_voc_tree
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO, 'configs', 'pseudoseg')
-# the lead's plumbing smoke configs (tests/test_plumbing.py runs them)
+# the plumbing smoke configs (tests/test_plumbing.py runs them)
 LEAD_CONFIGS = ('smoke_', )
 HEADLINE = 'deeplabv3plus_r101_voc_1-16.py'
 CROP = (32, 32)

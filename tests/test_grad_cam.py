@@ -1,4 +1,4 @@
-"""Closed-form Grad-CAM (SPEC §2) equals autograd Grad-CAM."""
+"""Closed-form Grad-CAM (docs/method.md §2) equals autograd Grad-CAM."""
 import pytest
 import torch
 import torch.nn as nn

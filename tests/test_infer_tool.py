@@ -102,5 +102,5 @@ def test_truncated_checkpoint_is_named(trained_pseudoseg, folder, tmp_path):
                       str(tmp_path / 'out')])
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(f'CheckpointError: cannot read checkpoint {bad}: '), last
+    assert last.startswith(f'CheckpointError: checkpoint {bad} cannot be read '), last
     assert 'truncated' in last

@@ -1,4 +1,4 @@
-"""tools/make_splits.py: seeded class-aware rejection sampling (SPEC §6).
+"""tools/make_splits.py: seeded class-aware rejection sampling (docs/method.md §6).
 
 Runs on private synthetic VOC / COCO-object trees (tests/synthetic_voc.py) and
 checks sizes, determinism, class coverage (recomputed from the masks), the manifest,

@@ -1,4 +1,4 @@
-"""MultiView and the per-view transforms (SPEC §5, docs/batch_format.md).
+"""MultiView and the per-view transforms (docs/method.md §5, docs/batch_format.md).
 
 The alignment tests run the real extra pipeline (load -> GenerateValidityMap ->
 RandomScaleStep -> RandomCrop -> RandomFlip -> MultiView(weak, strong)) on an image

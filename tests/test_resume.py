@@ -157,6 +157,11 @@ train_dataloader.dataset.datasets[1].update(with_masks=True, pipeline=[
          strong=[*_base_.strong_view[:2], dict(type='ImageLevelLabels'),
                  _base_.strong_view[2]])])
 """,
+    # the teacher is a submodule saved in checkpoints, moved by its hook
+    'ema_teacher': """
+model = dict(semi_train_cfg=dict(teacher='ema'))
+custom_hooks = [dict(type='EMATeacherHook', momentum=0.9)]
+""",
 }
 
 

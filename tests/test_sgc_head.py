@@ -1,4 +1,4 @@
-"""SGCHead (SPEC §1-3): attention against a direct reimplementation, masking,
+"""SGCHead (docs/method.md §1-3): attention against a direct reimplementation, masking,
 background channel, BN without scale, stage indices, losses, gradient isolation."""
 import math
 
@@ -28,7 +28,7 @@ def make_feats(n=2, seed=0, requires_grad=False):
 
 
 def reference_sgc(head, cam, hypercolumn, key_valid, background='released'):
-    """SPEC §3 written out with explicit matrices."""
+    """docs/method.md §3 written out with explicit matrices."""
     n, _, h, w = cam.shape
     hc = hypercolumn.flatten(2)  # (n, K, p)
     q = torch.einsum('dk,nkp->ndp', head.query.weight[:, :, 0, 0], hc)

@@ -1,4 +1,4 @@
-"""Split-file reader (SPEC §6): both formats, tolerated whitespace, every error."""
+"""Split-file reader (docs/method.md §6): both formats, tolerated whitespace, every error."""
 import os.path as osp
 import re
 

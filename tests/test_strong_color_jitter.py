@@ -1,4 +1,4 @@
-"""StrongColorJitter (SPEC §5): presets, parameter ranges, op definitions, seeding."""
+"""StrongColorJitter (docs/method.md §5): presets, parameter ranges, op definitions, seeding."""
 import colorsys
 import itertools
 

@@ -141,7 +141,7 @@ def test_truncated_checkpoint_is_named(trained_pseudoseg, tmp_path):
     proc = run_tool([trained_pseudoseg['config'], str(bad)] + trained_pseudoseg['opts'])
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(f'CheckpointError: cannot read checkpoint {bad}: '), last
+    assert last.startswith(f'CheckpointError: checkpoint {bad} cannot be read '), last
     assert 'truncated' in last
 
 

@@ -1,4 +1,4 @@
-"""Split-aware datasets (SPEC §6): loading, options and every boundary error.
+"""Split-aware datasets (docs/method.md §6): loading, options and every boundary error.
 
 Construction-time errors name the path / ids at fault; per-file content errors
 (corrupt image, out-of-range mask values, mask/image size mismatch) are raised when

@@ -1,4 +1,4 @@
-"""COCO instance annotations -> 81-class semantic PNGs ("COCO-object", SPEC §6).
+"""COCO instance annotations -> 81-class semantic PNGs ("COCO-object", docs/method.md §6).
 
     python tools/convert_coco_object.py --data-root data/coco --nproc 8 \
         [--skip-existing]

@@ -1,4 +1,4 @@
-"""PASCAL VOC 2012 + SBD -> ``SegmentationClassAug`` and the train_aug list (SPEC §6).
+"""PASCAL VOC 2012 + SBD -> ``SegmentationClassAug`` and the train_aug list (docs/method.md §6).
 
     python tools/convert_voc_aug.py --voc-root data/VOCdevkit/VOC2012 \
         --sbd-root data/benchmark_RELEASE --nproc 4

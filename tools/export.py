@@ -44,7 +44,7 @@ def main(argv=None):
     name = args.name or osp.splitext(osp.basename(args.config))[0]
     try:
         cfg = load_tool_config(args.config, cfg_options=args.cfg_options)
-        ckpt = read_checkpoint(args.checkpoint, mmap=False)
+        ckpt = read_checkpoint(args.checkpoint)
         cfg_path, ckpt_path = export_stock_model(cfg, ckpt, args.out_dir, name,
                                                  source=args.checkpoint)
     except (CheckpointError, FileNotFoundError) as err:

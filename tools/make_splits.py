@@ -1,4 +1,4 @@
-"""Generate labelled splits by seeded, class-aware rejection sampling (SPEC §6).
+"""Generate labelled splits by seeded, class-aware rejection sampling (docs/method.md §6).
 
 For each fraction ``1/k`` and seed, draw ``ceil(N / k)`` ids of the source list
 (VOC ``train``: 1,464 ids; COCO ``train2017``: 118,287) uniformly without

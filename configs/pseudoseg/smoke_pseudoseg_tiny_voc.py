@@ -1,4 +1,4 @@
-# Plumbing smoke test with PseudoSeg (integration skeleton of issue 2): the headline
+# Plumbing smoke test with PseudoSeg (integration skeleton): the headline
 # recipe (deeplabv3plus_r101_voc_1-16) with a tiny ResNetV1c-18, crop 32, batch 2 + 2
 # and 2 iterations, on a tiny VOC-format tree (point data_root at it).
 _base_ = ['./deeplabv3plus_r101_voc_1-16.py']

@@ -1,4 +1,4 @@
-# Plumbing smoke test (issue 2): a stock mmseg EncoderDecoder, a few iterations on a
+# Plumbing smoke test: a stock mmseg EncoderDecoder, a few iterations on a
 # tiny VOC-format tree (tests make one; point data_root at it with --cfg-options).
 _base_ = ['./_base_/default_runtime.py']
 data_root = 'data/tiny_voc'

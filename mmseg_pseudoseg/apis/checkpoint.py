@@ -2,54 +2,39 @@
 
 ``read_checkpoint`` turns torch's low-level errors (``PytorchStreamReader failed
 reading zip archive``, unpickling errors) into one message that names the file and
-the likely cause; ``check_state_dict`` names the first keys whose shapes differ from
+the likely cause (the wording of the project's checkpoint loader in ``compat``); ``check_state_dict`` names the first keys whose shapes differ from
 the model's, before mmengine's non-strict loading would only warn about them.
 """
-import os.path as osp
-import zipfile
 from typing import Dict, Sequence
 
 import torch
 import torch.nn as nn
 
+from ..compat import load_local_checkpoint
+from ..models.segmentors.pseudoseg import TRAINING_ONLY_PREFIXES
+
 __all__ = ['CheckpointError', 'TRAINING_ONLY_PREFIXES', 'read_checkpoint',
            'state_dict_of', 'check_state_dict']
-
-# Parameters that exist only while training (the SGC head and any teacher copy of
-# the model); a test-time model has none of them (docs/method.md §1, §3).
-TRAINING_ONLY_PREFIXES = ('sgc_head.', 'ema_teacher.', 'teacher.')
 
 
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be read or does not fit the model."""
 
 
-def read_checkpoint(path: str, mmap: bool = True) -> dict:
-    """Load ``path`` weights-only on the CPU (memory-mapped by default: cheap).
+def read_checkpoint(path: str) -> dict:
+    """Load ``path`` weights-only on the CPU.
 
     Returns the checkpoint dict (``{'state_dict': ..., 'meta': ...}`` or a bare
     state dict). Raises ``FileNotFoundError`` for a missing file and
-    :class:`CheckpointError` naming the file and torch's reason for a truncated
-    file, a file that is not a PyTorch checkpoint, or one that holds objects a
-    weights-only load refuses.
+    :class:`CheckpointError` with the message of the project's checkpoint loader
+    (:func:`mmseg_pseudoseg.compat.load_local_checkpoint`, the one mmengine uses for
+    local files too): the file and the reason for a truncated file, a file that is
+    not a PyTorch checkpoint, or one that holds objects a weights-only load refuses.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
     try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=True, mmap=mmap)
-    except Exception as err:  # torch raises RuntimeError, UnpicklingError, ...
-        if not zipfile.is_zipfile(path):  # torch.save writes zip archives
-            raise CheckpointError(
-                f'cannot read checkpoint {path}: not a complete zip archive '
-                f'({osp.getsize(path)} bytes) -- it is truncated (an interrupted '
-                'download or save) or not a PyTorch checkpoint; download or save it '
-                'again.') from None
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        hint = ('a weights-only load refuses what it holds; re-save it from a run '
-                'that imports mmseg_pseudoseg' if 'Weights only' in reason else
-                'the archive is damaged; download or save it again')
-        raise CheckpointError(
-            f'cannot read checkpoint {path}: {reason[:200]} -- {hint}.') from None
+        ckpt = load_local_checkpoint(path, map_location='cpu')
+    except RuntimeError as err:
+        raise CheckpointError(str(err)) from None
     if not isinstance(ckpt, dict):
         raise CheckpointError(f'checkpoint {path} holds a {type(ckpt).__name__}, not '
                               'a dict of tensors; save it with torch.save(dict(...)).')

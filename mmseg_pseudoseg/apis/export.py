@@ -28,7 +28,8 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from ..utils.config_checks import PLUGIN, _types, registered_type_names
+from ..utils.config_checks import PLUGIN, registered_type_names
+from ..utils.config_tree import iter_config_dicts
 from .checkpoint import TRAINING_ONLY_PREFIXES, check_state_dict, state_dict_of
 
 __all__ = ['strip_training_only', 'stock_config', 'export_stock_model']
@@ -160,7 +161,9 @@ def stock_config(cfg: Config, out_dir: str = None) -> Tuple[Config, List[str]]:
     hooks = {k: v for k, v in cfg.get('default_hooks', {}).items()
              if v.get('type') not in ours}
     keep['default_hooks'] = copy.deepcopy(hooks)
-    left = sorted(set(_types(_plain(keep))) & ours - {c.__name__ for c in needed})
+    used = {node['type'].split('.')[-1] for node in iter_config_dicts(_plain(keep))
+            if isinstance(node.get('type'), str)}
+    left = sorted(used & ours - {c.__name__ for c in needed})
     if left:
         raise ValueError(f'cannot export {", ".join(left)} (components of {PLUGIN} '
                          'with no stock mmseg counterpart) to a plain mmseg config.')

@@ -1,4 +1,4 @@
-"""Split-aware COCO-object dataset: 80 thing classes + background (SPEC §6)."""
+"""Split-aware COCO-object dataset: 80 thing classes + background (docs/method.md §6)."""
 from mmseg.registry import DATASETS
 
 from .semi_seg_dataset import SemiSegDataset

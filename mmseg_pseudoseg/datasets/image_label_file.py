@@ -1,4 +1,4 @@
-"""Per-image image-level labels from a CSV or JSON file (SPEC §1 image-level mode).
+"""Per-image image-level labels from a CSV or JSON file (docs/method.md §1 image-level mode).
 
 For data sets with image tags but no masks. Accepted formats (labels are class
 names of the dataset or integer class ids; ``background`` / ``0`` is accepted and

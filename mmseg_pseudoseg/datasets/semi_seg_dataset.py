@@ -1,4 +1,4 @@
-"""Split-aware segmentation dataset for semi-supervised training (SPEC §6).
+"""Split-aware segmentation dataset for semi-supervised training (docs/method.md §6).
 
 One class serves the three roles of a PseudoSeg run:
 

@@ -1,4 +1,4 @@
-"""Readers and checks for split files (SPEC §6).
+"""Readers and checks for split files (docs/method.md §6).
 
 Two line formats are accepted, as used in the field:
 

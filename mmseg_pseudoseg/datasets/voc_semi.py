@@ -1,4 +1,4 @@
-"""Split-aware PASCAL VOC 2012 (+SBD) dataset (SPEC §6)."""
+"""Split-aware PASCAL VOC 2012 (+SBD) dataset (docs/method.md §6)."""
 from mmseg.datasets import PascalVOCDataset
 from mmseg.registry import DATASETS
 

@@ -1,4 +1,4 @@
-"""``SemiBatchSampler``: fixed labelled + extra composition of every batch (SPEC §7).
+"""``SemiBatchSampler``: fixed labelled + extra composition of every batch (docs/method.md §7).
 
 Used with ``dataset=dict(type='ConcatDataset', datasets=[labelled, extra])``::
 

@@ -1,4 +1,4 @@
-"""Transforms of the semi-supervised pipelines (SPEC §5, docs/batch_format.md)."""
+"""Transforms of the semi-supervised pipelines (docs/method.md §5, docs/batch_format.md)."""
 from .image_level_labels import ImageLevelLabels, labels_from_mask
 from .multi_view import MultiView
 from .packing import PackSemiSegInputs

@@ -1,4 +1,4 @@
-"""``ImageLevelLabels``: multi-hot foreground labels of a sample (SPEC §1, L_x).
+"""``ImageLevelLabels``: multi-hot foreground labels of a sample (docs/method.md §1, L_x).
 
 From the mask of the (augmented, post-CutOut) crop by default, i.e. the classes
 present in ``gt_seg_map`` when this transform runs; or passed through from

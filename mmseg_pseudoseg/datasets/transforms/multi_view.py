@@ -1,4 +1,4 @@
-"""``MultiView``: named views of one geometrically augmented sample (SPEC §5).
+"""``MultiView``: named views of one geometrically augmented sample (docs/method.md §5).
 
 All geometry (scale, crop, flip) runs *before* this transform, so every view shares
 it and the ``weak`` and ``strong`` views are pixel-aligned. Each branch pipeline

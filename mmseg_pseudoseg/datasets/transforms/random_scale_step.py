@@ -1,4 +1,4 @@
-"""``RandomScaleStep``: random rescaling of the original image (SPEC §5 weak geometry).
+"""``RandomScaleStep``: random rescaling of the original image (docs/method.md §5 weak geometry).
 
 The released code draws the factor from ``{0.5, 0.75, ..., 2.0}`` (steps of 0.25);
 ``step=None`` draws it uniformly from ``ratio_range`` instead. The image is resized

@@ -1,4 +1,4 @@
-"""``StrongColorJitter``: the strong view's photometric jitter (SPEC §5).
+"""``StrongColorJitter``: the strong view's photometric jitter (docs/method.md §5).
 
 Two presets:
 
@@ -95,7 +95,7 @@ def to_grayscale(img: np.ndarray) -> np.ndarray:
 
 @TRANSFORMS.register_module()
 class StrongColorJitter(BaseTransform):
-    """Colour jitter of the strong view (SPEC §5).
+    """Colour jitter of the strong view (docs/method.md §5).
 
     Modifies ``results['img']`` with parameters drawn by :meth:`get_params` and
     applied by :meth:`apply`.

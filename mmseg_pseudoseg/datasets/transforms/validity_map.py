@@ -1,4 +1,4 @@
-"""``GenerateValidityMap``: the strong view's loss mask as a seg field (SPEC §1, §5).
+"""``GenerateValidityMap``: the strong view's loss mask as a seg field (docs/method.md §1, §5).
 
 The map is ``0`` on every image pixel. It is registered in ``seg_fields``, so mmseg's
 ``Resize``/``RandomCrop``/``RandomFlip`` move it with the image, ``RandomCutOut(

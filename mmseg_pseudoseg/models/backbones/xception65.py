@@ -1,4 +1,4 @@
-"""DeepLab's aligned Xception-65 as an mmseg backbone (SPEC §3, §7).
+"""DeepLab's aligned Xception-65 as an mmseg backbone (docs/method.md §3, §7).
 
 Architecture and module/parameter names follow timm's ``XceptionAligned`` /
 ``xception65`` (``timm/models/xception_aligned.py``), a port of the TensorFlow DeepLab
@@ -41,7 +41,7 @@ idx   feature                                          channels  stride
 ====  ===============================================  ========  ==========
 
 (``OS`` = ``output_stride``; at OS 8 the middle flow runs at stride 8.) The SGC
-hypercolumn of SPEC §3 is outputs 2 and 3; the CAM and the ASPP read output 3.
+hypercolumn of docs/method.md §3 is outputs 2 and 3; the CAM and the ASPP read output 3.
 """
 import copy
 from typing import List, Optional, Sequence, Tuple, Union
@@ -173,7 +173,7 @@ class XceptionModule(nn.Module):
 
 @MODELS.register_module()
 class Xception65(BaseModule):
-    """Aligned Xception-65 backbone (DeepLabv3+, SPEC §7) with timm's names.
+    """Aligned Xception-65 backbone (DeepLabv3+, docs/method.md §7) with timm's names.
 
     Args:
         in_channels (int): input channels. Default 3.

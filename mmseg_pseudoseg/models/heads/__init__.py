@@ -1,4 +1,4 @@
-"""Heads: the self-attention Grad-CAM head (SPEC §1-3)."""
+"""Heads: the self-attention Grad-CAM head (docs/method.md §1-3)."""
 from .sgc_head import SGCHead, resolve_stage_index
 
 __all__ = ['SGCHead', 'resolve_stage_index']

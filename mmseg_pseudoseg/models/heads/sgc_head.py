@@ -1,4 +1,4 @@
-"""Self-attention Grad-CAM head: classifier, closed-form Grad-CAM, SGC (SPEC §1-3)."""
+"""Self-attention Grad-CAM head: classifier, closed-form Grad-CAM, SGC (docs/method.md §1-3)."""
 import functools
 import math
 from typing import Dict, Optional, Sequence, Tuple, Union
@@ -52,11 +52,11 @@ class SGCHead(BaseModule):
 
     It consumes the **backbone** outputs (before any neck), a tuple of stages.
 
-    - Classifier (SPEC §1, L_x): GAP → dropout → 1×1 conv to ``C-1`` foreground
+    - Classifier (docs/method.md §1, L_x): GAP → dropout → 1×1 conv to ``C-1`` foreground
       classes, on stage ``cam_in_index``. Its loss trains the backbone.
-    - Grad-CAM (SPEC §2): closed form (:func:`grad_cam`) on the same stage, with
+    - Grad-CAM (docs/method.md §2): closed form (:func:`grad_cam`) on the same stage, with
       the classifier weights, detached.
-    - SGC (SPEC §3): hypercolumn of the stages ``hypercolumn_in_index`` resized to
+    - SGC (docs/method.md §3): hypercolumn of the stages ``hypercolumn_in_index`` resized to
       the CAM resolution and concatenated (detached); key and query 1×1 convs to
       ``attention_dim`` (no bias, no norm, no activation);
       ``A = softmax(QᵀK/√d)`` over keys, invalid (padding / CutOut) keys masked;
@@ -69,7 +69,7 @@ class SGCHead(BaseModule):
     learnable per-class bias ``out_bias`` (a frozen ``weight=1`` parameter would
     also work but would sit in the optimizer with weight decay rules to fix).
     The BN always normalises with batch statistics ("training mode in both
-    branches", SPEC §3), also during a no-grad weak pass and under ``model.eval()``;
+    branches", docs/method.md §3), also during a no-grad weak pass and under ``model.eval()``;
     its running statistics are updated for inspection only.
 
     Args:
@@ -172,7 +172,7 @@ class SGCHead(BaseModule):
 
     # ------------------------------------------------------------ classifier
     def classify(self, feats: Sequence[Tensor], dropout: bool = True) -> Tensor:
-        """Image-level logits ``(N, C-1)`` (GAP → dropout → 1×1 conv, SPEC §1).
+        """Image-level logits ``(N, C-1)`` (GAP → dropout → 1×1 conv, docs/method.md §1).
 
         ``dropout=False`` skips the dropout (class selection on the weak view).
         """
@@ -182,12 +182,12 @@ class SGCHead(BaseModule):
         return self.classifier(x).flatten(1)
 
     def cam(self, feats: Sequence[Tensor], image_labels: Tensor) -> Tensor:
-        """Normalised foreground Grad-CAM ``(N, C-1, h, w)``, detached (SPEC §2)."""
+        """Normalised foreground Grad-CAM ``(N, C-1, h, w)``, detached (docs/method.md §2)."""
         return grad_cam(feats[self.cam_in_index], self.classifier.weight,
                         image_labels)
 
     def hypercolumn(self, feats: Sequence[Tensor], size: Sequence[int]) -> Tensor:
-        """Detached hypercolumn ``(N, ΣK, h, w)`` at the CAM resolution (SPEC §3)."""
+        """Detached hypercolumn ``(N, ΣK, h, w)`` at the CAM resolution (docs/method.md §3)."""
         parts = []
         for i in self.hypercolumn_in_index:
             f = feats[i].detach()
@@ -201,7 +201,7 @@ class SGCHead(BaseModule):
     @full_precision
     def propagate(self, value: Tensor, hypercolumn: Tensor,
                   key_valid: Optional[Tensor] = None) -> Tensor:
-        """``A·V + V`` with ``A = softmax(QᵀK / √d)`` over the valid keys (SPEC §3).
+        """``A·V + V`` with ``A = softmax(QᵀK / √d)`` over the valid keys (docs/method.md §3).
 
         Args:
             value: ``(N, C', h, w)`` (detached CAM, with the background channel in
@@ -274,7 +274,7 @@ class SGCHead(BaseModule):
     # ----------------------------------------------------------------- losses
     def loss_sa(self, sgc_logits: Tensor, gt_sem_seg: Tensor,
                 ignore_index: int = 255) -> Dict[str, Tensor]:
-        """L_sa: CE of the upsampled SGC logits vs the label map (SPEC §1).
+        """L_sa: CE of the upsampled SGC logits vs the label map (docs/method.md §1).
 
         ``gt_sem_seg``: ``(N, H, W)`` or ``(N, 1, H, W)`` long, ``ignore_index``
         ignored. Returns ``{'loss_sa': ..., 'acc_sa': ...}``; ``acc_sa`` (%) is the
@@ -295,7 +295,7 @@ class SGCHead(BaseModule):
         return {self.loss_sa_fn.loss_name: loss, 'acc_sa': acc}
 
     def loss_cls(self, cls_logits: Tensor, image_labels: Tensor) -> Dict[str, Tensor]:
-        """L_x: sigmoid BCE, mean over classes and images (SPEC §1).
+        """L_x: sigmoid BCE, mean over classes and images (docs/method.md §1).
 
         Returns ``{'loss_cls': ..., 'acc': ...}``; ``acc`` (%) is the share of
         (image, class) decisions ``sigmoid >= 0.5`` that match the labels.

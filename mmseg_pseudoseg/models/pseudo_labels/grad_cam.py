@@ -1,4 +1,4 @@
-"""Closed-form Grad-CAM for a GAP → 1×1 conv classifier (SPEC §2)."""
+"""Closed-form Grad-CAM for a GAP → 1×1 conv classifier (docs/method.md §2)."""
 import torch
 from torch import Tensor
 
