@@ -160,7 +160,7 @@ def test_export_loads_in_plain_mmseg_with_equal_predictions(kind, voc_root, tmp_
     out_dir = str(tmp_path / 'export')
     stdout, cfg_path, ckpt_path = export_and_compare(config, ckpt, out_dir, voc_root,
                                                      tmp_path)
-    backbone = 'Xception65' if kind == 'xception65' else 'ResNetV1c'
+    backbone = Config.fromfile(config).model.backbone.type
     assert f'plain mmseg: EncoderDecoder SegDataPreProcessor {backbone}' in stdout
     text = open(cfg_path).read()
     for word in ('PseudoSeg', 'sgc_head', 'SemiSeg', 'semi_train_cfg', 'mmseg_pseudoseg',
