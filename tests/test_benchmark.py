@@ -5,6 +5,7 @@ import os.path as osp
 import sys
 
 import pytest
+from mmengine.registry import init_default_scope
 
 from mmseg_pseudoseg.utils import iter_config_dicts
 
@@ -61,5 +62,10 @@ def test_benchmark_config_overrides(benchmark_tool, repo_root):
     crops = [n['crop_size'] for n in iter_config_dicts(cfg['train_dataloader'])
              if n.get('type') == 'RandomCrop']
     assert crops and set(crops) == {(97, 97)}
+    # the recipe's own pipelines (sample checks included) make the batches
+    init_default_scope('mmseg')
+    semi, sup = benchmark_tool.make_batches(cfg, 1, 1)
+    assert len(sup['inputs']) == 1 and sup['inputs'][0].shape[-2:] == (97, 97)
+    assert semi['inputs']['strong'][1].shape == semi['inputs']['weak'][1].shape
     with pytest.raises(FileNotFoundError, match='nope.py'):
         benchmark_tool.load_cfg('nope.py', 32)

@@ -124,11 +124,12 @@ def synthetic_sample(rng, num_classes, height=375, width=500):
     return image, label
 
 
-def run_pipeline(pipeline, image, label, with_label):
+def run_pipeline(pipeline, image, label, with_label, num_classes):
     steps = [t for t in pipeline if t['type'] not in LOADERS]
+    # as the datasets fill a sample (CheckSegMap reads num_classes)
     results = dict(img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2],
                    img_path='synthetic.jpg', seg_map_path=None, seg_fields=[],
-                   reduce_zero_label=False, sample_idx=0)
+                   reduce_zero_label=False, sample_idx=0, num_classes=num_classes)
     if with_label:
         results.update(gt_seg_map=label.copy(), seg_map_path='synthetic.png')
         results['seg_fields'].append('gt_seg_map')
@@ -144,10 +145,10 @@ def make_batches(cfg, n_sup, n_extra, seed=0):
         raise ValueError('the config has no extra dataset; benchmark a PseudoSeg '
                          'recipe (ConcatDataset[labelled, extra])')
     extra_has_labels = any(t['type'] == 'LoadAnnotations' for t in extra)
-    samples = [run_pipeline(labelled, *synthetic_sample(rng, num_classes), True)
-               for _ in range(n_sup)]
+    samples = [run_pipeline(labelled, *synthetic_sample(rng, num_classes), True,
+                            num_classes) for _ in range(n_sup)]
     samples += [run_pipeline(extra, *synthetic_sample(rng, num_classes),
-                             extra_has_labels) for _ in range(n_extra)]
+                             extra_has_labels, num_classes) for _ in range(n_extra)]
     semi = pseudo_collate(samples)
     sup = dict(inputs=[s['inputs']['sup'] for s in samples[:n_sup]],
                data_samples=[s['data_samples']['sup'] for s in samples[:n_sup]])
