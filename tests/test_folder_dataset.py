@@ -5,7 +5,6 @@ Trees are written by :func:`make_folder_tree` (images + grey or palette PNG mask
 ``tools/train.py`` from a short config and evaluates it with ``tools/test.py``.
 """
 import hashlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -25,12 +24,10 @@ from mmseg_pseudoseg.datasets.semi_seg_dataset import SampleLoadError
 from mmseg_pseudoseg.datasets.semi_folder_dataset import read_classes_file
 from synthetic_folder import CLASSES3, make_folder_tree
 from synthetic_voc import VOC_PALETTE
+from tool_module import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location(
-    'make_splits_folder', osp.join(REPO, 'tools', 'make_splits.py'))
-make_splits = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_splits)
+make_splits = load_tool('make_splits.py', 'make_splits_folder')
 
 @pytest.fixture(scope='module')
 def tree3(tmp_path_factory):
