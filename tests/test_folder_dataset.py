@@ -55,6 +55,10 @@ def test_layout_classes_palette_and_ids(tree3):
     assert info['img_path'] == osp.join(tree3, 'labelled/images/lab_002.png')
     assert info['seg_map_path'] == osp.join(tree3, 'labelled/masks/lab_002.png')
     assert info['num_classes'] == 3
+    assert info['ignore_index'] == 255  # read by CheckSegMap
+    assert SemiFolderDataset(data_root=tree3, img_dir='labelled/images',
+                             mask_dir='labelled/masks', ignore_index=0
+                             ).get_data_info(0)['ignore_index'] == 0
     # classes from the config win over classes.txt; colours default to VOC's
     ds2 = SemiFolderDataset(data_root=tree3, img_dir='unlabelled/images',
                             mask_dir=None, classes=('bg', 'x', 'y'))
