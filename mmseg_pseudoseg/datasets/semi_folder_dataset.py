@@ -212,8 +212,8 @@ class SemiFolderDataset(SemiSegDataset):
             ids = self._read_ids(self.ann_file)
             check_all_found(ids, images, name, f'id(s) of the split file '
                             f'{self.ann_file} have no image in {img_dir}',
-                            'Re-create the split (tools/make_splits.py folder) or '
-                            'fix the file.')
+                            '\nRe-create the split (tools/make_splits.py '
+                            'folder) or fix the file.')
         ids = self._filter_ids(ids, self.ann_file or img_dir, 'image')
 
         img_paths = [osp.join(img_dir, images[i]) for i in ids]

@@ -177,7 +177,7 @@ class SemiSegDataset(BaseSegDataset):
             ids = kept
             if not ids:
                 raise ValueError(f'{name}: no {unit} of {source} remains after '
-                                 f'excluding {other_path}.\nCheck exclude_split: the '
+                                 f'excluding {other_path}. Check exclude_split: the '
                                  'extra data must hold more than the labelled ids.')
         return ids
 
@@ -194,8 +194,9 @@ class SemiSegDataset(BaseSegDataset):
             check_all_found(
                 ids, labels, type(self).__name__,
                 f'{unit}(s) of {source} have no entry in the image-label file '
-                f'{label_path}', f'Add an entry for each of them to {label_path} '
-                '(an id alone, or an empty label list, = no foreground class).',
+                f'{label_path}', f' Add an entry for each of them to '
+                f'{label_path} (an id alone, or an empty label list, = no '
+                'foreground class).',
                 error=ValueError)
 
         keep = list(range(len(ids)))

@@ -140,13 +140,13 @@ def check_all_found(ids: Sequence[str], found: Container, owner: str, what: str,
                     hint: str, error: type = FileNotFoundError) -> None:
     """Raise ``error`` naming the ids of ``ids`` that are not in ``found``.
 
-    The message reads ``'<owner>: <n> <what>: <first ids>.'`` with ``hint`` (what
-    to do) on its last line.
+    The message reads ``'<owner>: <n> <what>: <first ids>.'`` followed by ``hint``
+    (what to do; it starts with its separator, ``' '`` or ``'\\n'``).
     """
     missing = [i for i in ids if i not in found]
     if missing:
         raise error(f'{owner}: {len(missing)} {what}: '
-                    f'{format_offenders(missing)}.\n{hint}')
+                    f'{format_offenders(missing)}.{hint}')
 
 
 def check_files_exist(paths: Sequence[str], names: Sequence[str], owner: str,
