@@ -4,22 +4,17 @@ Category ids 1, 3, 90 (listed out of order) -> classes 1, 2, 3. Painting rule:
 crowd -> 255 first, then non-crowd instances by decreasing area (ties: increasing
 annotation id), each over what is there.
 """
-import importlib.util
 import json
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 from pycocotools.coco import COCO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location(
-    'convert_coco_object', osp.join(REPO, 'tools', 'convert_coco_object.py'))
-cco = importlib.util.module_from_spec(_spec)
-sys.modules['convert_coco_object'] = cco
-_spec.loader.exec_module(cco)
+from tool_module import load_tool
+
+cco = load_tool('convert_coco_object.py', register=True)
 
 
 def uncompressed_rle(mask):

@@ -1,8 +1,6 @@
 """tools/convert_voc_aug.py on a synthetic VOC + SBD tree."""
-import importlib.util
 import os.path as osp
 import shutil
-import sys
 
 import numpy as np
 import pytest
@@ -10,13 +8,9 @@ from PIL import Image
 from scipy.io import savemat
 
 from synthetic_voc import make_voc_tree
+from tool_module import load_tool
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location(
-    'convert_voc_aug', osp.join(REPO, 'tools', 'convert_voc_aug.py'))
-cva = importlib.util.module_from_spec(_spec)
-sys.modules['convert_voc_aug'] = cva
-_spec.loader.exec_module(cva)
+cva = load_tool('convert_voc_aug.py', register=True)
 
 
 @pytest.fixture

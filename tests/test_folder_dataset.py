@@ -5,7 +5,6 @@ Trees are written by :func:`make_folder_tree` (images + grey or palette PNG mask
 ``tools/train.py`` from a short config and evaluates it with ``tools/test.py``.
 """
 import hashlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -25,12 +24,10 @@ from mmseg_pseudoseg.datasets.semi_seg_dataset import SampleLoadError
 from mmseg_pseudoseg.datasets.semi_folder_dataset import read_classes_file
 from synthetic_folder import CLASSES3, make_folder_tree
 from synthetic_voc import VOC_PALETTE
+from tool_module import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location(
-    'make_splits_folder', osp.join(REPO, 'tools', 'make_splits.py'))
-make_splits = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_splits)
+make_splits = load_tool('make_splits.py', 'make_splits_folder')
 
 @pytest.fixture(scope='module')
 def tree3(tmp_path_factory):
@@ -58,6 +55,10 @@ def test_layout_classes_palette_and_ids(tree3):
     assert info['img_path'] == osp.join(tree3, 'labelled/images/lab_002.png')
     assert info['seg_map_path'] == osp.join(tree3, 'labelled/masks/lab_002.png')
     assert info['num_classes'] == 3
+    assert info['ignore_index'] == 255  # read by CheckSegMap
+    assert SemiFolderDataset(data_root=tree3, img_dir='labelled/images',
+                             mask_dir='labelled/masks', ignore_index=0
+                             ).get_data_info(0)['ignore_index'] == 0
     # classes from the config win over classes.txt; colours default to VOC's
     ds2 = SemiFolderDataset(data_root=tree3, img_dir='unlabelled/images',
                             mask_dir=None, classes=('bg', 'x', 'y'))

@@ -6,7 +6,6 @@ the set with stock mmseg ``PascalVOCDataset`` + ``LoadAnnotations`` to show the
 VOC-id masks map onto the contiguous demo classes.
 """
 import hashlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -18,12 +17,9 @@ from PIL import Image
 pytest.importorskip('skimage', reason='needs requirements-demo.txt')
 
 import mmseg_pseudoseg.demo as mdd  # noqa: E402
+from tool_module import load_tool  # noqa: E402
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location(
-    'make_demo_data', osp.join(REPO, 'tools', 'make_demo_data.py'))
-tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tool)
+tool = load_tool('make_demo_data.py')
 
 SCALE = 0.03  # train 31, val 20, extra 61 ids
 

@@ -5,10 +5,8 @@ checks sizes, determinism, class coverage (recomputed from the masks), the manif
 and that the output format is the one of the field's published lists.
 """
 import hashlib
-import importlib.util
 import os.path as osp
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -19,13 +17,9 @@ import mmseg_pseudoseg  # noqa: F401
 from mmseg_pseudoseg.datasets.split_file import read_split_file
 from mmseg_pseudoseg.datasets.voc_semi import SemiVOCDataset
 from synthetic_voc import make_voc_tree
+from tool_module import load_tool
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location(
-    'make_splits', osp.join(REPO, 'tools', 'make_splits.py'))
-make_splits = importlib.util.module_from_spec(_spec)
-sys.modules['make_splits'] = make_splits
-_spec.loader.exec_module(make_splits)
+make_splits = load_tool('make_splits.py', register=True)
 
 
 @pytest.fixture(scope='module')

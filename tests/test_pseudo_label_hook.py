@@ -18,7 +18,8 @@ from PIL import Image
 
 import mmseg_pseudoseg  # noqa: F401  (registration)
 import mmseg_pseudoseg.datasets.voc_semi  # noqa: F401  (SemiVOCDataset)
-from mmseg_pseudoseg.engine.hooks import (PANEL_TITLES, PseudoLabelHook,
+from mmseg_pseudoseg.engine.hooks import (PANEL_TITLES, EMATeacherHook,
+                                          PseudoLabelHook,
                                           UnsupWeightRampUpHook, colorize,
                                           compose_panel, format_histogram,
                                           pseudo_label_stats, rampup_factor)
@@ -88,6 +89,22 @@ def test_rampup_factor_schedules():
         UnsupWeightRampUpHook(rampup_iters=0)
     with pytest.raises(ValueError, match='interval'):
         PseudoLabelHook(interval=-1)
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda: PseudoLabelHook(interval=-1),
+     'PseudoLabelHook: interval must be an int >= 0, got -1'),
+    (lambda: PseudoLabelHook(n_bins=0),
+     'PseudoLabelHook: n_bins must be an int >= 1, got 0'),
+    (lambda: PseudoLabelHook(n_bins=15.0),
+     'PseudoLabelHook: n_bins must be an int >= 1, got 15.0'),
+    (lambda: EMATeacherHook(interval=True),
+     'EMATeacherHook: interval must be an int >= 1, got True'),
+])
+def test_int_arguments_are_checked_at_construction(make, message):
+    with pytest.raises(ValueError) as err:
+        make()
+    assert str(err.value) == message
 
 
 # ------------------------------------------------- statistics, real model step

@@ -9,12 +9,10 @@ accumulate = 8
 max_iters = 30000 * accumulate
 val_interval = 2000 * accumulate
 optim_wrapper = dict(accumulative_counts=accumulate)
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters,
-         by_epoch=False)
-]
+param_scheduler = _base_.param_scheduler  # edit the inherited list in place
+param_scheduler[0].end = max_iters
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(logger=dict(interval=50 * accumulate),
                      checkpoint=dict(interval=val_interval))
-custom_hooks = [dict(type='PseudoLabelHook', interval=500 * accumulate,
-                     num_panels=2)]
+custom_hooks = _base_.custom_hooks
+custom_hooks[0].interval = 500 * accumulate

@@ -5,17 +5,8 @@
 _base_ = [
     './_base_/models/pseudoseg_segformer_mit-b2.py',
     './_base_/datasets/voc_semi_unlabelled.py',
-    './_base_/schedules/schedule_30k.py', './_base_/default_runtime.py'
+    './_base_/schedules/schedule_30k_adamw.py', './_base_/default_runtime.py'
 ]
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
-    paramwise_cfg=dict(custom_keys=dict(
-        pos_block=dict(decay_mult=0.0), norm=dict(decay_mult=0.0),
-        head=dict(lr_mult=10.0))))  # 'head' = decode_head and sgc_head
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=1500, end=30000,
-         by_epoch=False)
-]
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys=dict(
+    pos_block=dict(decay_mult=0.0),
+    head=dict(lr_mult=10.0))))  # 'head' = decode_head and sgc_head

@@ -33,14 +33,12 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.dataset import ConcatDataset
-from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .coco_object_semi import label_colormap
-from .image_label_file import read_image_label_file
 from .semi_seg_dataset import SemiSegDataset, _as_list
-from .split_file import check_disjoint, format_offenders, read_split_file
+from .split_file import check_all_found, check_files_exist, read_split_file
 
 __all__ = ['SemiFolderDataset', 'SemiFolderTrainDataset', 'read_classes_file',
            'list_images', 'IMAGE_EXTENSIONS']
@@ -211,31 +209,12 @@ class SemiFolderDataset(SemiSegDataset):
                              'Put the images there or set img_dir.')
         ids = list(images)
         if self.ann_file:
-            listed = self._read_ids(self.ann_file)
-            missing = [i for i in listed if i not in images]
-            if missing:
-                raise FileNotFoundError(
-                    f'{name}: {len(missing)} id(s) of the split file '
-                    f'{self.ann_file} have no image in {img_dir}: '
-                    f'{format_offenders(missing)}.\n'
-                    'Re-create the split (tools/make_splits.py folder) or fix the '
-                    'file.')
-            ids = listed
-        for other in self.disjoint_from:
-            other_path = self._resolve(other)
-            check_disjoint(ids, self.ann_file or img_dir, self._read_ids(other_path),
-                           other_path)
-        for other in self.exclude_split:
-            other_path = self._resolve(other)
-            excluded = set(self._read_ids(other_path))
-            kept = [i for i in ids if i not in excluded]
-            print_log(f'{name}: {len(ids) - len(kept)} image(s) of {img_dir} are '
-                      f'listed in {other_path} and were excluded; {len(kept)} '
-                      'remain.', logger='current')
-            if not kept:
-                raise ValueError(f'{name}: no image of {img_dir} remains after '
-                                 f'excluding {other_path}.')
-            ids = kept
+            ids = self._read_ids(self.ann_file)
+            check_all_found(ids, images, name, f'id(s) of the split file '
+                            f'{self.ann_file} have no image in {img_dir}',
+                            '\nRe-create the split (tools/make_splits.py '
+                            'folder) or fix the file.')
+        ids = self._filter_ids(ids, self.ann_file or img_dir, 'image')
 
         img_paths = [osp.join(img_dir, images[i]) for i in ids]
         seg_paths = None
@@ -247,41 +226,12 @@ class SemiFolderDataset(SemiSegDataset):
                     'Put one <id>.png per image there, or set mask_dir=None for '
                     'images without masks.')
             seg_paths = [osp.join(mask_dir, i + '.png') for i in ids]
-            without = [(p, s) for p, s in zip(img_paths, seg_paths)
-                       if not osp.isfile(s)]
-            if without:
-                raise FileNotFoundError(
-                    f'{name}: {len(without)} image(s) of {img_dir} have no mask in '
-                    f'{mask_dir}: {format_offenders([p for p, _ in without])}; '
-                    f'expected e.g. {without[0][1]}.\n'
-                    'Add the masks, or move those images to the unlabelled folder.')
-
-        labels = None
-        if self.image_labels_file:
-            label_path = self._resolve(self.image_labels_file)
-            labels = read_image_label_file(label_path, self._metainfo['classes'])
-            missing = [i for i in ids if i not in labels]
-            if missing:
-                raise ValueError(
-                    f'{name}: {len(missing)} image(s) of {img_dir} have no entry in '
-                    f'the image-label file {label_path}: '
-                    f'{format_offenders(missing)}.\n'
-                    'Add a row per image (an id alone = no foreground class).')
-
-        keep = (self._readable(ids, img_paths) if self.skip_unreadable
-                else range(len(ids)))
-        num_classes = len(self._metainfo['classes'])
-        data_list = []
-        for k in keep:
-            info = dict(img_path=img_paths[k], img_id=ids[k], num_classes=num_classes,
-                        label_map=self.label_map,
-                        reduce_zero_label=self.reduce_zero_label, seg_fields=[])
-            if seg_paths is not None:
-                info['seg_map_path'] = seg_paths[k]
-            if labels is not None:
-                info['img_labels'] = labels[ids[k]]
-            data_list.append(info)
-        return data_list
+            check_files_exist(seg_paths, img_paths, name,
+                              f'image(s) of {img_dir} have no mask in {mask_dir}',
+                              '\nAdd the masks, or move those images to the '
+                              'unlabelled folder.')
+        return self._make_data_list(ids, img_paths, seg_paths,
+                                    self.ann_file or img_dir, 'image')
 
 
 def _set_crop(pipeline: Sequence, crop_size) -> list:

@@ -28,8 +28,8 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from .image_label_file import read_image_label_file
-from .split_file import (SPLIT_TOOL_HINT, check_disjoint, check_ids_on_disk,
-                         format_offenders, read_split_file)
+from .split_file import (SPLIT_TOOL_HINT, check_all_found, check_disjoint,
+                         check_ids_on_disk, format_offenders, read_split_file)
 from .transforms.sample_checks import SampleLoadError
 
 __all__ = ['SemiSegDataset', 'SampleLoadError']
@@ -147,23 +147,7 @@ class SemiSegDataset(BaseSegDataset):
             raise FileNotFoundError(f'{name}: mask folder {ann_dir!r} does not exist. '
                                     "Check data_prefix['seg_map_path'], or set "
                                     'with_masks=False for data without masks.')
-        ids = self._read_ids(self.ann_file)
-
-        for other in self.disjoint_from:
-            other_path = self._resolve(other)
-            check_disjoint(ids, self.ann_file, self._read_ids(other_path), other_path)
-        for other in self.exclude_split:
-            other_path = self._resolve(other)
-            excluded = set(self._read_ids(other_path))
-            kept = [i for i in ids if i not in excluded]
-            print_log(f'{name}: {len(ids) - len(kept)} id(s) of {self.ann_file} '
-                      f'are listed in {other_path} and were excluded; '
-                      f'{len(kept)} remain.', logger='current')
-            ids = kept
-            if not ids:
-                raise ValueError(f'{name}: no id of {self.ann_file} remains after '
-                                 f'excluding {other_path}. Check exclude_split: the '
-                                 'extra list must hold more than the labelled ids.')
+        ids = self._filter_ids(self._read_ids(self.ann_file), self.ann_file, 'id')
 
         img_paths = [osp.join(img_dir, i + self.img_suffix) for i in ids]
         seg_paths = ([osp.join(ann_dir, i + self.seg_map_suffix) for i in ids]
@@ -173,18 +157,47 @@ class SemiSegDataset(BaseSegDataset):
             if seg_paths is not None:
                 paths['mask'] = seg_paths
             check_ids_on_disk(ids, paths, self.ann_file)
+        return self._make_data_list(ids, img_paths, seg_paths, self.ann_file, 'id')
 
+    def _filter_ids(self, ids: List[str], source: str, unit: str) -> List[str]:
+        """Check ``ids`` against ``disjoint_from`` and drop those of
+        ``exclude_split`` (logging how many). ``source`` names the list and
+        ``unit`` its items ('id', 'image') in the messages."""
+        name = type(self).__name__
+        for other in self.disjoint_from:
+            other_path = self._resolve(other)
+            check_disjoint(ids, source, self._read_ids(other_path), other_path)
+        for other in self.exclude_split:
+            other_path = self._resolve(other)
+            excluded = set(self._read_ids(other_path))
+            kept = [i for i in ids if i not in excluded]
+            print_log(f'{name}: {len(ids) - len(kept)} {unit}(s) of {source} '
+                      f'are listed in {other_path} and were excluded; '
+                      f'{len(kept)} remain.', logger='current')
+            ids = kept
+            if not ids:
+                raise ValueError(f'{name}: no {unit} of {source} remains after '
+                                 f'excluding {other_path}. Check exclude_split: the '
+                                 'extra data must hold more than the labelled ids.')
+        return ids
+
+    def _make_data_list(self, ids: List[str], img_paths: List[str],
+                        seg_paths: Optional[List[str]], source: str,
+                        unit: str) -> List[dict]:
+        """One mmseg data info per id (see :meth:`load_data_list`): reads the
+        image-label file (every id needs an entry) and, with
+        ``skip_unreadable``, drops the images PIL cannot open."""
         labels = None
         if self.image_labels_file:
             label_path = self._resolve(self.image_labels_file)
             labels = read_image_label_file(label_path, self._metainfo['classes'])
-            missing = [i for i in ids if i not in labels]
-            if missing:
-                raise ValueError(
-                    f'{name}: {len(missing)} id(s) of {self.ann_file} have no entry '
-                    f'in the image-label file {label_path}: '
-                    f'{format_offenders(missing)}. Add an entry (an empty label '
-                    f'list is allowed) for each of them to {label_path}.')
+            check_all_found(
+                ids, labels, type(self).__name__,
+                f'{unit}(s) of {source} have no entry in the image-label file '
+                f'{label_path}', f' Add an entry for each of them to '
+                f'{label_path} (an id alone, or an empty label list, = no '
+                'foreground class).',
+                error=ValueError)
 
         keep = list(range(len(ids)))
         if self.skip_unreadable:

@@ -16,10 +16,11 @@ list, a line with more than two fields, a file mixing both formats, duplicate id
 import os
 import os.path as osp
 from collections import Counter
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Container, Dict, Iterable, List, Optional, Sequence
 
 __all__ = ['read_split_file', 'parse_split_lines', 'check_disjoint',
-           'check_ids_on_disk', 'format_offenders', 'SPLIT_TOOL_HINT']
+           'check_all_found', 'check_files_exist', 'check_ids_on_disk',
+           'format_offenders', 'SPLIT_TOOL_HINT']
 
 SPLIT_TOOL_HINT = ('Create split files with `python tools/make_splits.py` or place '
                    'the lists published with the PseudoSeg code there (see README).')
@@ -135,6 +136,37 @@ class _DirListing:
         return name in self._cache[folder]
 
 
+def check_all_found(ids: Sequence[str], found: Container, owner: str, what: str,
+                    hint: str, error: type = FileNotFoundError) -> None:
+    """Raise ``error`` naming the ids of ``ids`` that are not in ``found``.
+
+    The message reads ``'<owner>: <n> <what>: <first ids>.'`` followed by ``hint``
+    (what to do; it starts with its separator, ``' '`` or ``'\\n'``).
+    """
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise error(f'{owner}: {len(missing)} {what}: '
+                    f'{format_offenders(missing)}.{hint}')
+
+
+def check_files_exist(paths: Sequence[str], names: Sequence[str], owner: str,
+                      what: str, hint: str) -> None:
+    """Raise ``FileNotFoundError`` if a file of ``paths`` does not exist.
+
+    The message reads ``'<owner>: <n> <what>: <names of the first missing>;
+    expected e.g. <first missing path>.'`` followed by ``hint`` (what to do; it
+    starts with its separator, ``' '`` or ``'\\n'``). ``names[k]`` names
+    ``paths[k]`` (its id, or its image); ``owner`` may be empty.
+    """
+    listing = _DirListing()
+    missing = [k for k, path in enumerate(paths) if not listing.exists(path)]
+    if missing:
+        raise FileNotFoundError(
+            f'{owner + ": " if owner else ""}{len(missing)} {what}: '
+            f'{format_offenders([names[k] for k in missing])}; expected e.g. '
+            f'{paths[missing[0]]}.{hint}')
+
+
 def check_ids_on_disk(ids: Sequence[str], paths: Dict[str, Sequence[str]],
                       source: str) -> None:
     """Raise if a listed id has no file on disk.
@@ -144,13 +176,8 @@ def check_ids_on_disk(ids: Sequence[str], paths: Dict[str, Sequence[str]],
         paths: ``{'image': [path per id], 'mask': [...]}``.
         source: the split file, for the message.
     """
-    listing = _DirListing()
     for kind, kind_paths in paths.items():
-        missing = [(img_id, p) for img_id, p in zip(ids, kind_paths)
-                   if not listing.exists(p)]
-        if missing:
-            raise FileNotFoundError(
-                f'{len(missing)} id(s) listed in {source} have no {kind} file: '
-                f'{format_offenders([m[0] for m in missing])}; expected e.g. '
-                f'{missing[0][1]}. Add the missing files or remove these ids from '
-                f'{source}.')
+        check_files_exist(kind_paths, ids, '',
+                          f'id(s) listed in {source} have no {kind} file',
+                          f' Add the missing files or remove these ids from '
+                          f'{source}.')

@@ -32,6 +32,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
 from mmseg.registry import METRICS
+from ..utils.arg_checks import check_int
 from .calibration import calibration_bins, merge_bins, reliability_table
 
 RELIABILITY_FILE = 'reliability.json'
@@ -62,10 +63,7 @@ class CalibrationMetric(BaseMetric):
                  prefix: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, **kwargs)
-        if not isinstance(n_bins, int) or n_bins < 1:
-            raise ValueError(f'CalibrationMetric: n_bins must be a positive int, '
-                             f'got {n_bins!r}')
-        self.n_bins = n_bins
+        self.n_bins = check_int('CalibrationMetric', 'n_bins', n_bins, 1)
         self.ignore_index = ignore_index
         self.output_dir = output_dir
         self.dump_bins = dump_bins

@@ -10,6 +10,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from .sample_checks import sample_num_classes
+
 __all__ = ['ImageLevelLabels', 'labels_from_mask']
 
 
@@ -53,11 +55,9 @@ class ImageLevelLabels(BaseTransform):
                 raise KeyError(f'ImageLevelLabels(source="mask"): {where} has no '
                                f'{self.seg_key!r}. Add LoadAnnotations to the '
                                'pipeline before ImageLevelLabels.')
-            num_classes = self.num_classes or results.get('num_classes')
-            if not num_classes:
-                raise ValueError('ImageLevelLabels needs num_classes (set it, or use '
-                                 'a dataset that puts it in every sample).')
-            labels = labels_from_mask(results[self.seg_key], int(num_classes))
+            num_classes = sample_num_classes(results, self.num_classes,
+                                             'ImageLevelLabels')
+            labels = labels_from_mask(results[self.seg_key], num_classes)
         else:
             if 'img_labels' not in results:
                 raise KeyError(

@@ -14,7 +14,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-__all__ = ['SampleLoadError', 'CheckFiniteImage', 'CheckSegMap', 'plain_list']
+__all__ = ['SampleLoadError', 'CheckFiniteImage', 'CheckSegMap', 'plain_list',
+           'sample_num_classes']
 
 
 class SampleLoadError(RuntimeError):
@@ -28,6 +29,17 @@ def plain_list(values, limit: int = 10) -> str:
     if len(values) > limit:
         text += f' and {len(values) - limit} more'
     return text
+
+
+def sample_num_classes(results: dict, num_classes: Optional[int],
+                       owner: str) -> int:
+    """C (background included) for a transform: its own ``num_classes``, else the
+    ``num_classes`` that :class:`SemiSegDataset` puts in every sample."""
+    num_classes = num_classes or results.get('num_classes')
+    if not num_classes:
+        raise ValueError(f'{owner} needs num_classes; set it in the transform or '
+                         'use a dataset that puts it in every sample.')
+    return int(num_classes)
 
 
 def _size(array: np.ndarray) -> str:
@@ -95,10 +107,7 @@ class CheckSegMap(BaseTransform):
                 f'is {_size(img)}; a mask must have the size of its image. '
                 f'Regenerate {seg_path}, or check that seg_map_path points at the '
                 'masks of these images.')
-        num_classes = self.num_classes or results.get('num_classes')
-        if not num_classes:
-            raise ValueError('CheckSegMap needs num_classes; set it in the transform '
-                             'or use a dataset that puts it in every sample.')
+        num_classes = sample_num_classes(results, self.num_classes, 'CheckSegMap')
         ignore_index = self.ignore_index
         if ignore_index is None:
             ignore_index = results.get('ignore_index', 255)

@@ -15,6 +15,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
+from ...utils.arg_checks import check_int
 
 
 def unwrap(runner):
@@ -38,11 +39,8 @@ class EMATeacherHook(Hook):
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f'EMATeacherHook: momentum must be in [0, 1), got '
                              f'{momentum}')
-        if not isinstance(interval, int) or interval < 1:
-            raise ValueError(f'EMATeacherHook: interval must be an int >= 1, got '
-                             f'{interval!r}')
         self.momentum = float(momentum)
-        self.interval = interval
+        self.interval = check_int('EMATeacherHook', 'interval', interval, 1)
 
     def before_train(self, runner) -> None:
         model = unwrap(runner)

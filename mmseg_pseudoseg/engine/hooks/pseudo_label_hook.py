@@ -42,6 +42,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
+from ...utils.arg_checks import check_int
 from .pseudo_label_panel import (colorize, compose_panel, default_palette,
                                  missing_tile, resize_nearest, tile_scale)
 from .pseudo_label_stats import check_stash, format_histogram, pseudo_label_stats
@@ -74,11 +75,8 @@ class PseudoLabelHook(Hook):
                  num_panels: int = 2,
                  panel_min_size: int = 128,
                  out_dir: Optional[str] = None) -> None:
-        if not isinstance(interval, int) or interval < 0:
-            raise ValueError(f'PseudoLabelHook: interval must be an int >= 0, '
-                             f'got {interval!r}')
-        self.interval = interval
-        self.n_bins = n_bins
+        self.interval = check_int('PseudoLabelHook', 'interval', interval, 0)
+        self.n_bins = check_int('PseudoLabelHook', 'n_bins', n_bins, 1)
         self.ignore_index = ignore_index
         self.num_panels = num_panels
         self.panel_min_size = panel_min_size

@@ -12,6 +12,7 @@ Config::
 from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
+from ...utils.arg_checks import check_int
 from .ema_teacher_hook import unwrap
 from .rampup import RAMPUP_MODES, rampup_factor
 
@@ -28,10 +29,8 @@ class UnsupWeightRampUpHook(Hook):
         if mode not in RAMPUP_MODES:
             raise ValueError(f'UnsupWeightRampUpHook: mode must be one of '
                              f'{RAMPUP_MODES}, got {mode!r}')
-        if not isinstance(rampup_iters, int) or rampup_iters < 1:
-            raise ValueError(f'UnsupWeightRampUpHook: rampup_iters must be an int '
-                             f'>= 1, got {rampup_iters!r}')
-        self.rampup_iters = rampup_iters
+        self.rampup_iters = check_int('UnsupWeightRampUpHook', 'rampup_iters',
+                                      rampup_iters, 1)
         self.mode = mode
 
     def before_train(self, runner) -> None:

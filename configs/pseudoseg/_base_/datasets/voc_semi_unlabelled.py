@@ -1,30 +1,15 @@
 # PASCAL VOC 2012, labelled split + extra images without labels (docs/method.md §6).
 # The extra set is train_aug (10,582 ids, which contains the labelled ids, as the released
 # code's `train_split_cls=train_aug`); its masks are never read.
-# Batch: every per-GPU batch = 8 labelled + 8 extra images (SemiBatchSampler); on 8
-# GPUs that is the paper's 64 + 64 per step (4 + 4 on 16 GPUs in the paper).
-# A batch_size that is not labelled_per_gpu + extra_per_gpu is an error.
-_base_ = ['./voc_supervised.py']
+# Batch: 8 labelled + 8 extra images per GPU (see voc_semi_batch.py).
+_base_ = ['./voc_semi_batch.py']
 extra_split = 'ImageSets/Segmentation/trainaug.txt'
-train_dataloader = dict(
-    batch_size=16,  # per GPU, = labelled_per_gpu + extra_per_gpu
-    batch_sampler=dict(type='SemiBatchSampler', labelled_per_gpu=8,
-                       extra_per_gpu=8),
-    dataset=dict(
-        _delete_=True,
-        type='ConcatDataset',  # [labelled, extra]: the order SemiBatchSampler reads
-        datasets=[
-            dict(_base_.train_dataloader.dataset,
-                 pipeline=_base_.labelled_pipeline),
-            dict(type=_base_.dataset_type,
-                 data_root=_base_.data_root,
-                 ann_file=extra_split,
-                 with_masks=False,
-                 disjoint_from=_base_.val_split,
-                 pipeline=_base_.extra_pipeline),
-        ]))
-# mmengine's real batch = train_dataloader.batch_size x GPUs, which counts labelled
-# AND extra images: 16 x 8 = 128 = the paper's 64 labelled + 64 extra at lr 0.007.
-# (The paper quotes "batch 64", counting one source; the ratio is the same.) With
-# auto_scale_lr.enable=True, 4 GPUs (8 + 8 each) would train at lr 0.0035.
-auto_scale_lr = dict(enable=False, base_batch_size=128)
+train_dataloader = _base_.train_dataloader  # edit the inherited dict in place
+train_dataloader.dataset.datasets[0].pipeline = _base_.labelled_pipeline
+train_dataloader.dataset.datasets.append(
+    dict(type=_base_.dataset_type,
+         data_root=_base_.data_root,
+         ann_file=extra_split,
+         with_masks=False,
+         disjoint_from=_base_.val_split,
+         pipeline=_base_.extra_pipeline))

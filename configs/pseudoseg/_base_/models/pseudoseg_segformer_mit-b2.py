@@ -3,7 +3,7 @@
 # channels 64/128/320/512; the head fuses all four. Classifier + Grad-CAM on the
 # last stage (stride 32), SGC hypercolumn = the last two stages (16 and 32, resized
 # to the CAM's stride 32), as the DeepLab recipe's "last two stages".
-_base_ = ['./pseudoseg_deeplabv3plus_r101-os16.py']
+_base_ = ['./pseudoseg_four_level_heads.py']
 mit_channels = (64, 128, 320, 512)
 model = dict(
     backbone=dict(
@@ -25,17 +25,6 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/'
                       'mmsegmentation/v0.5/pretrain/segformer/'
                       'mit_b2_20220624-66e8bf70.pth')),
-    decode_head=dict(
-        _delete_=True,
-        type='SegformerHead',
-        in_channels=list(mit_channels),
-        in_index=[0, 1, 2, 3],
-        channels=256,
-        dropout_ratio=0.1,
-        num_classes=21,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                         loss_weight=1.0, avg_non_ignore=True)),
-    sgc_head=dict(in_channels=mit_channels, cam_in_index=-1,
-                  hypercolumn_in_index=(-2, -1)))
+    decode_head=dict(type='SegformerHead', in_channels=list(mit_channels),
+                     channels=256),
+    sgc_head=dict(in_channels=mit_channels))

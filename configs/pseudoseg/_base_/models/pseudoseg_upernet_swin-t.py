@@ -3,7 +3,7 @@
 # fuses all four. Classifier + Grad-CAM on the last stage (stride 32), SGC
 # hypercolumn = the last two stages (resized to stride 32). No auxiliary head (as
 # the DeepLab recipe).
-_base_ = ['./pseudoseg_deeplabv3plus_r101-os16.py']
+_base_ = ['./pseudoseg_four_level_heads.py']
 swin_channels = (96, 192, 384, 768)
 model = dict(
     backbone=dict(
@@ -30,18 +30,6 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/'
                       'mmsegmentation/v0.5/pretrain/swin/'
                       'swin_tiny_patch4_window7_224_20220317-1cdeb081.pth')),
-    decode_head=dict(
-        _delete_=True,
-        type='UPerHead',
-        in_channels=list(swin_channels),
-        in_index=[0, 1, 2, 3],
-        pool_scales=(1, 2, 3, 6),
-        channels=512,
-        dropout_ratio=0.1,
-        num_classes=21,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                         loss_weight=1.0, avg_non_ignore=True)),
-    sgc_head=dict(in_channels=swin_channels, cam_in_index=-1,
-                  hypercolumn_in_index=(-2, -1)))
+    decode_head=dict(type='UPerHead', in_channels=list(swin_channels),
+                     pool_scales=(1, 2, 3, 6), channels=512),
+    sgc_head=dict(in_channels=swin_channels))

@@ -5,7 +5,7 @@
 # backbone outputs: classifier + Grad-CAM on layer 12, hypercolumn = layers 9 and 12
 # (two layers at one stride, concatenated as they are). Weights: mmseg's converted
 # ViT-B/16 (tools/model_converters/vitjax2mmseg.py on jx_vit_base_p16_224).
-_base_ = ['./pseudoseg_deeplabv3plus_r101-os16.py']
+_base_ = ['./pseudoseg_four_level_heads.py']
 vit_channels = (768, 768, 768, 768)
 model = dict(
     pretrained=None,
@@ -36,18 +36,6 @@ model = dict(
         in_channels=list(vit_channels),
         out_channels=768,
         scales=[4, 2, 1, 0.5]),
-    decode_head=dict(
-        _delete_=True,
-        type='UPerHead',
-        in_channels=list(vit_channels),
-        in_index=[0, 1, 2, 3],
-        pool_scales=(1, 2, 3, 6),
-        channels=512,
-        dropout_ratio=0.1,
-        num_classes=21,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                         loss_weight=1.0, avg_non_ignore=True)),
-    sgc_head=dict(in_channels=vit_channels, cam_in_index=-1,
-                  hypercolumn_in_index=(-2, -1)))
+    decode_head=dict(type='UPerHead', in_channels=list(vit_channels),
+                     pool_scales=(1, 2, 3, 6), channels=512),
+    sgc_head=dict(in_channels=vit_channels))
