@@ -79,9 +79,8 @@ class PseudoSeg(EncoderDecoder):
             raise ValueError(
                 'PseudoSeg needs a softmax decode head: decode_head.out_channels='
                 f'{self.decode_head.out_channels} != num_classes={self.num_classes}.\n'
-                'A sigmoid head gives no class distribution for the fusion; set '
-                'decode_head.out_channels=num_classes with a softmax loss '
-                '(use_sigmoid=False).')
+                'A sigmoid head gives no class distribution for the fusion; use '
+                'out_channels=num_classes and a softmax loss (use_sigmoid=False).')
         self.semi_train_cfg = SemiTrainSettings.from_cfg(semi_train_cfg)
         self._init_sgc_head(sgc_head)
         self._init_pseudo_labeler(pseudo_labeler)
