@@ -1,4 +1,4 @@
-"""Issue 2: the plugin's plumbing, end to end with real processes and files.
+"""The plugin's plumbing, end to end with real processes and files.
 
 Train a stock segmentor with our tools, resume it with weights-only loading, test it
 with our and mmseg's stock tools, and train with two gloo processes via

@@ -34,10 +34,14 @@ loader iterator alone draws from torch's generator. The hook sets every generato
 back after validation (``before_val`` / ``after_val``), so the next training step
 draws what it would have drawn without validation, as the resumed run does.
 
-States are captured after every training iteration (``after_train_iter``; in a
-distributed run gathered from every rank to every rank) and written by rank 0 when a
-checkpoint is saved (``before_save_checkpoint``). The hook's priority ``LOW`` puts
-the capture before the ``CheckpointHook`` (``VERY_LOW``) of the same iteration.
+Rank 0 writes the states when a checkpoint is saved (``before_save_checkpoint``,
+which mmengine calls on rank 0 only), so every rank's states are gathered to every
+rank beforehand, and only where a checkpoint can follow: after a training iteration
+at which the ``CheckpointHook`` saves (its ``interval``, or the last iteration with
+``save_last``; the hook's priority ``LOW`` runs before the ``CheckpointHook``,
+``VERY_LOW``) and before validation (``save_best`` saves after it). Other iterations
+cost nothing: no collective on the hot path. With an epoch-based or no
+``CheckpointHook`` the states are gathered after every iteration.
 """
 import random
 from typing import Dict, List, Optional
@@ -45,7 +49,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_dist_info
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
@@ -123,24 +127,46 @@ class RNGStateHook(Hook):
 
     def __init__(self) -> None:
         self._captured: Optional[List[Dict]] = None
+        self._captured_iter = -1  # runner.iter of the checkpoint they belong to
+        self._trained_to: Optional[int] = None  # runner.iter after the last step
         self._loaded: Optional[List[Dict]] = None
         self._saved: Optional[Dict] = None
         self._before_fast_forward: Optional[Dict] = None
         self._before_val: Optional[Dict] = None
 
     # --- saving ---------------------------------------------------------------
+    def _gather(self, iteration: int) -> None:
+        self._captured = all_gather_object(capture_rng_state())
+        self._captured_iter = iteration
+
+    def _checkpoint_follows(self, runner) -> bool:
+        """Whether the ``CheckpointHook`` saves after this training iteration."""
+        hooks = [h for h in runner.hooks if isinstance(h, CheckpointHook)]
+        if not hooks or any(h.by_epoch for h in hooks):
+            return True
+        return any(self.every_n_train_iters(runner, h.interval) or
+                   (h.save_last and self.is_last_train_iter(runner)) for h in hooks)
+
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        self._captured = all_gather_object(capture_rng_state())
+        self._trained_to = runner.iter + 1  # the loop counts the step after hooks
+        if self._checkpoint_follows(runner):
+            self._gather(runner.iter)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        states = self._captured
-        if states is None:  # saved before any iteration ran
-            states = [capture_rng_state()]
-        checkpoint[CHECKPOINT_KEY] = states
+        if self._captured_iter == runner.iter:
+            checkpoint[CHECKPOINT_KEY] = self._captured
+        elif get_dist_info()[1] == 1:  # e.g. saved before any iteration ran
+            checkpoint[CHECKPOINT_KEY] = [capture_rng_state()]
+        else:  # other ranks' states are out of reach from rank 0 here
+            print_log('RNGStateHook: no random-generator states gathered for '
+                      f'iteration {runner.iter}; this checkpoint resumes without them.',
+                      logger='current', level='WARNING')
 
     # --- validation leaves the training stream alone ------------------------------
     def before_val(self, runner) -> None:
+        if self._trained_to is not None:  # validation inside training:
+            self._gather(self._trained_to)  # save_best may write a checkpoint after it
         self._before_val = capture_rng_state()
 
     def after_val(self, runner) -> None:
