@@ -2,7 +2,6 @@
 the float32 islands (SGC attention and output, Grad-CAM, fusion, soft CE, classifier
 loss) stay finite on float16 tensors at extreme magnitudes; ``--amp`` selects
 mmengine's AmpOptimWrapper."""
-import importlib.util
 import math
 import os.path as osp
 
@@ -19,8 +18,8 @@ from mmseg_pseudoseg.models.pseudo_labels.consistency_loss import \
     soft_cross_entropy
 from mmseg_pseudoseg.models.pseudo_labels.grad_cam import grad_cam
 from tiny_backbones import CONFIGS, build_and_batch, tiny_recipe_cfg
+from tool_module import load_tool
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FP16_MAX = torch.finfo(torch.float16).max  # 65504
 
 
@@ -131,11 +130,7 @@ def test_fusion_and_losses_float16_extreme_logits():
 
 
 def _train_tool():
-    spec = importlib.util.spec_from_file_location('train_tool',
-                                                  osp.join(REPO, 'tools/train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train.py', 'train_tool')
 
 
 @pytest.mark.parametrize('recipe', ['deeplabv3plus_r101_voc_1-16.py',

@@ -27,6 +27,7 @@ import mmseg_pseudoseg  # noqa: F401  (registration)
 from mmseg_pseudoseg.utils import iter_config_dicts
 from synthetic_folder import make_folder_tree
 from synthetic_voc import make_sample, make_voc_tree
+from tool_module import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO, 'configs', 'pseudoseg')
@@ -508,12 +509,7 @@ def teacher(tmp_path_factory, voc_tree):
 
 
 def run_tool(args):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'make_self_training_labels',
-        osp.join(REPO, 'tools', 'make_self_training_labels.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('make_self_training_labels.py')
     return tool, tool.main(args)
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 import mmseg_pseudoseg  # noqa: F401  (registration)
 from mmseg.apis import inference_model, init_model
 from synthetic_voc import VOC_PALETTE
+from tool_module import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -77,11 +78,7 @@ def test_folder_palette_and_overlay(trained_pseudoseg, folder, model, tmp_path):
 
 
 def test_overlay_alone_and_palette_by_default(trained_pseudoseg, voc_root, tmp_path):
-    from importlib.util import module_from_spec, spec_from_file_location
-    spec = spec_from_file_location('pseudoseg_infer_tool',
-                                   osp.join(REPO, 'tools', 'infer.py'))
-    tool = module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('infer.py', 'pseudoseg_infer_tool')
     ckpt, cfg = trained_pseudoseg['checkpoint'], trained_pseudoseg['config']
     assert tool.parse_args([cfg, ckpt, 'in', 'out']).palette is True
     args = tool.parse_args([cfg, ckpt, 'in', 'out', '--overlay'])

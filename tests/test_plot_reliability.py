@@ -1,5 +1,4 @@
 """tools/plot_reliability.py: reliability diagram from CalibrationMetric's JSON."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -12,16 +11,14 @@ import pytest
 pytest.importorskip('matplotlib')
 
 from mmseg_pseudoseg.evaluation import calibration_bins, reliability_table  # noqa
+from tool_module import load_tool as load_tool_script
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOL = osp.join(REPO, 'tools', 'plot_reliability.py')
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('plot_reliability', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_script('plot_reliability.py')
 
 
 def write_table(path, seed=0, n_bins=15):

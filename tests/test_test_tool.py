@@ -2,7 +2,6 @@
 checkpoint, and the errors for a checkpoint that is unreadable or of another config.
 """
 import glob
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -16,20 +15,13 @@ from PIL import Image
 import mmseg_pseudoseg  # noqa: F401  (registration)
 from mmseg.apis import inference_model, init_model
 from mmseg_pseudoseg.apis import EVAL_PROTOCOLS, apply_eval_protocol
+from tool_module import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 EVAL_CROP = 32  # smaller than the 48 x 64 images, so crops and windows matter
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'pseudoseg_test_tool', osp.join(REPO, 'tools', 'test.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-test_tool = load_tool()
+test_tool = load_tool('test.py', 'pseudoseg_test_tool')
 
 
 def argv(trained, tmp_path, *extra, crop=EVAL_CROP):
