@@ -3,6 +3,7 @@ tiny training and the comparison picture of its checkpoints."""
 import glob
 import io
 import json
+import os
 import os.path as osp
 import re
 import sys
@@ -32,8 +33,8 @@ def test_train_options_target_the_labelled_dataset(demo):
 
 
 def test_every_demo_run_has_a_config(demo, repo_root):
-    for _, config, _, _ in demo.RUNS:
-        assert osp.isfile(osp.join(repo_root, config)), config
+    for run in demo.RUNS:
+        assert osp.isfile(osp.join(repo_root, run.config)), run.config
 
 
 def test_default_rows_ceiling_and_optional_rows_on_request(demo):
@@ -42,10 +43,10 @@ def test_default_rows_ceiling_and_optional_rows_on_request(demo):
     names = lambda runs: [osp.basename(r[1]) for r in runs]  # noqa: E731
     assert names(demo.select_runs()) == base
     assert names(demo.select_runs(ceiling=True)) == base + ['demo_supervised_full.py']
-    assert names(demo.select_runs(optional=True)) == base + [
-        'demo_pseudoseg_1-16_scratch_options.py']
-    assert names(demo.select_runs(only=['EMA'])) == [
-        'demo_pseudoseg_1-16_scratch_options.py']
+    optional = ['demo_pseudoseg_1-16_scratch_options.py',
+                'demo_pseudoseg_1-16_imglabels_scratch_options.py']
+    assert names(demo.select_runs(optional=True)) == base + optional
+    assert names(demo.select_runs(only=['EMA'])) == optional
 
 
 def test_recorded_ceiling_is_the_calibration_record(demo, repo_root):
@@ -114,21 +115,22 @@ def live_run(demo, voc_root, tmp_path_factory):
     """A 3-iteration training through the demo's runner, its live line captured."""
     import io
     work = str(tmp_path_factory.mktemp('live') / 'tiny')
-    stream = io.StringIO()
+    stream = io.StringIO()  # not a terminal: one line per update
     cmd = [sys.executable, 'tools/train.py', SMOKE, '--work-dir', work,
            '--cfg-options', f'train_dataloader.dataset.data_root={voc_root}',
            f'val_dataloader.dataset.data_root={voc_root}',
            f'test_dataloader.dataset.data_root={voc_root}',
            'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
            'optim_wrapper.optimizer.lr=0.001']  # predictions still vary by pixel
-    demo.run_with_live_line(cmd, work + '_train.log', '[demo] tiny', stream)
+    demo.run_with_live_line(cmd, work + '_train.log', '[demo] tiny',
+                            demo.LiveBoard(stream))
     return work, stream.getvalue()
 
 
 def test_live_line_shows_iteration_loss_elapsed_and_eta(live_run):
     work, shown = live_run
-    assert shown.startswith('\r[demo] tiny: iter 1/3, loss ') and shown.endswith('\n')
-    updates = shown.rstrip('\n').split('\r')[1:]
+    assert shown.startswith('[demo] tiny: iter 1/3, loss ') and shown.endswith('\n')
+    updates = shown.splitlines()
     assert [u.split(',')[0] for u in updates[:3]] == [
         f'[demo] tiny: iter {i}/3' for i in (1, 2, 3)]
     with open(glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))[0]) as f:
@@ -148,8 +150,8 @@ def test_failed_run_raises_with_the_log_tail(demo, tmp_path):
     stream = io.StringIO()
     with pytest.raises(SystemExit, match=r'command failed \(1\)(.|\n)*boom'):
         demo.run_with_live_line([sys.executable, '-c', fail],
-                                str(tmp_path / 'x.log'), 'x', stream)
-    assert stream.getvalue().startswith('\rx: iter 1/5, loss 2.0000, elapsed')
+                                str(tmp_path / 'x.log'), 'x', demo.LiveBoard(stream))
+    assert stream.getvalue().startswith('x: iter 1/5, loss 2.0000, elapsed')
 
 
 def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root,
@@ -198,3 +200,93 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
         for k in range(2):
             np.testing.assert_array_equal(
                 panel(2 + k), up(paint_labels(predictions[k][row], palette)))
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_board_on_a_terminal_keeps_one_line_per_run_below_the_rows(demo):
+    """Two runs in flight: each update redraws both lines in place (cursor up,
+    clear), printed rows go above them, a finished run leaves its last line."""
+    screen = Terminal()
+    board = demo.LiveBoard(screen)
+    a, b = demo.LiveLine('A'), demo.LiveLine('B')
+    board.add(a)
+    board.add(b)
+    a.feed('Iter(train) [ 20/100]  eta: 0:01:00  loss: 1.5000')
+    board.update(a)
+    b.feed('Iter(train) [ 40/200]  eta: 0:02:00  loss: 0.2500')
+    board.update(b)
+    board.print('row of C')
+    a.feed('Iter(val) [3/8]')
+    board.finish(a)
+    out = screen.getvalue()
+    frames = out.split('\x1b[2F\x1b[J')  # each redraw of the two-line block
+    clean = lambda s: re.sub(r'elapsed \d+:\d\d:\d\d', 'elapsed T', s)  # noqa: E731
+    assert [clean(f) for f in frames] == [
+        'A: iter 20/100, loss 1.5000, elapsed T, ETA 0:01:00\x1b[K\n\x1b[K\n',
+        'A: iter 20/100, loss 1.5000, elapsed T, ETA 0:01:00\x1b[K\n'
+        'B: iter 40/200, loss 0.2500, elapsed T, ETA 0:02:00\x1b[K\n',
+        'row of C\n'
+        'A: iter 20/100, loss 1.5000, elapsed T, ETA 0:01:00\x1b[K\n'
+        'B: iter 40/200, loss 0.2500, elapsed T, ETA 0:02:00\x1b[K\n',
+        'A: iter 20/100, validating 3/8, elapsed T\n'
+        'B: iter 40/200, loss 0.2500, elapsed T, ETA 0:02:00\x1b[K\n']
+
+
+def _job(demo, tmp_path, name, code, done):
+    return demo.Job([sys.executable, '-c', code], str(tmp_path / f'{name}.log'),
+                    name, dict(os.environ), lambda: done.append(name))
+
+
+def test_jobs_run_side_by_side_and_report_when_done(demo, tmp_path):
+    """With parallel=2 both jobs are alive at once: each waits for the other's
+    file (a sequential run would time out) and ``on_done`` follows each."""
+    wait = ('import os, sys, time\n'
+            'open(sys.argv[1], "w").close()\n'
+            'for _ in range(600):\n'
+            '    if os.path.exists(sys.argv[2]): break\n'
+            '    time.sleep(0.05)\n'
+            'else: sys.exit("the other job never started")\n'
+            'print("Iter(train) [1/1]  loss: 0.5")\n')
+    done, stream = [], io.StringIO()
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    jobs = [_job(demo, tmp_path, 'A', wait, done), _job(demo, tmp_path, 'B', wait, done)]
+    jobs[0].cmd.extend([a, b])
+    jobs[1].cmd.extend([b, a])
+    demo.run_jobs(jobs, 2, demo.LiveBoard(stream))
+    assert sorted(done) == ['A', 'B']
+    lines = sorted(stream.getvalue().splitlines())
+    assert [line[0] for line in lines] == ['A', 'B']
+    for line in lines:
+        assert re.fullmatch(r'[AB]: iter 1/1, loss 0\.5000, elapsed \S+, ETA \S+',
+                            line), line
+
+
+def test_a_failed_job_stops_the_others_and_is_raised(demo, tmp_path):
+    done = []
+    jobs = [_job(demo, tmp_path, 'slow', 'import time; time.sleep(600)', done),
+            _job(demo, tmp_path, 'bad', 'import sys; sys.exit("boom")', done),
+            _job(demo, tmp_path, 'never', 'pass', done)]
+    with pytest.raises(SystemExit, match=r'command failed \(1\)(.|\n)*boom'):
+        demo.run_jobs(jobs, 2, demo.LiveBoard(io.StringIO()))
+    assert done == []  # 'slow' was terminated, 'never' did not start
+    assert not osp.exists(tmp_path / 'never.log')
+
+
+@pytest.mark.parametrize('omp,parallel,each', [('2', 2, '1'), ('2', 1, '2'),
+                                               ('1', 2, '1'), ('8', 3, '2')])
+def test_concurrent_trainings_share_the_threads(demo, monkeypatch, omp, parallel,
+                                                each):
+    monkeypatch.setenv('OMP_NUM_THREADS', omp)
+    assert demo.thread_env(parallel)['OMP_NUM_THREADS'] == each
+
+
+def test_longest_trainings_start_first(demo, capsys, tmp_path):
+    demo.main(['--dry-run', '--seeds', '1', '2', '--work-dir', str(tmp_path)])
+    names = [re.search(r'demo/(\S+)\.py', line).group(1)
+             for line in capsys.readouterr().out.splitlines() if 'train.py' in line]
+    assert names == ['demo_pseudoseg_1-16_imglabels'] * 2 + \
+        ['demo_pseudoseg_1-16'] * 2 + ['demo_supervised_1-16'] * 2

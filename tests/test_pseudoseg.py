@@ -437,13 +437,30 @@ def test_image_level_mode_uses_given_labels_for_the_cam():
     assert 'sgc_head.classifier.weight' in grads
     assert any(n.startswith('backbone.') for n in grads)
 
-    # without image-level mode: weak CAM classes are classifier predictions >= 0.5
-    model = make_model()
-    seen.clear()
+
+@pytest.mark.parametrize('custom', [False, True])
+def test_unlabelled_cam_classes_are_the_classifier_predictions(custom):
+    """Without image-level labels the CAM classes are ``sigmoid(s_c) >=
+    class_threshold`` (default 0.5) of the inference-mode pass that follows the
+    training-mode weak pass (docs/method.md §2)."""
+    inputs, samples = make_semi_batch(branches=('weak', 'strong'))
+    probe = make_model()
+    with torch.no_grad():
+        probe.backbone(inputs['weak'])  # the weak pass moves the BN statistics
+        probe.eval()
+        probs = probe.sgc_head.classify(probe.backbone(inputs['weak']),
+                                        dropout=False).sigmoid()
+    threshold = probs.flatten().sort().values[3].item() if custom else 0.5
+    model = make_model(semi_train_cfg=dict(class_threshold=threshold) if custom
+                       else None)
+    assert model.semi_train_cfg.class_threshold == threshold
+    seen = []
     model.sgc_head.register_forward_pre_hook(lambda m, args: seen.append(args[1]))
     losses = model.loss(inputs, samples)
     assert not any(k.startswith('cls.') for k in losses)
-    assert len(seen) == 1 and set(seen[0].unique().tolist()) <= {0.0, 1.0}
+    expected = (probs >= threshold).float()
+    assert len(seen) == 1 and torch.equal(seen[0], expected)
+    assert 0 < expected.sum() < expected.numel()  # the threshold decides something
 
 
 def expected_loss_cls(model, inputs, samples, views):
@@ -576,6 +593,10 @@ def test_config_errors():
         build(deeplabv3plus_r18(semi_train_cfg=dict(weak_mode='test')))
     with pytest.raises(ValueError, match='semi_train_cfg.valid_downsample must be'):
         build(deeplabv3plus_r18(semi_train_cfg=dict(valid_downsample='max')))
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError,
+                           match=rf'class_threshold must be in \(0, 1\], got {bad}'):
+            build(deeplabv3plus_r18(semi_train_cfg=dict(class_threshold=bad)))
     cfg = deeplabv3plus_r18()
     cfg['sgc_head'] = None
     with pytest.raises(ValueError, match="no sgc_head is configured"):

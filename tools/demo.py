@@ -7,10 +7,13 @@
    unlabelled, PseudoSeg with image-level labels on them, and, with ``--ceiling``,
    the full-supervision ceiling (labels on every training image; without it the
    table shows the calibration record ``RECORDED_CEILING``, which keeps ``make demo``
-   within its time budget). While a model trains, one live line shows the model,
-   iteration / total, the current loss, elapsed time and ETA (the full training log
-   goes to ``<work dir>_train.log``); each training validates at its last
-   iteration, and the model's row is printed as soon as it is evaluated;
+   within its time budget). ``--parallel`` trainings (default 2) run at a time,
+   longest first, sharing ``OMP_NUM_THREADS`` between them (on 2 cores two
+   one-thread trainings get through ~1.5x the steps of one two-thread training).
+   Each training in flight has one live line: the model, iteration / total, the
+   current loss, elapsed time and ETA (the full training log goes to
+   ``<work dir>_train.log``); each training validates at its last iteration, and
+   the model's row is printed as soon as it is evaluated;
 3. prints the table of ``tools/summarize_runs.py`` (final and best checkpoint, ECE,
    mean ± std over the split seeds run) and writes one picture,
    ``<work dir>/comparison.png``: a few val images | ground truth | each model's
@@ -27,9 +30,13 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, List, NamedTuple, Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -47,18 +54,41 @@ TRAIN_ITER = re.compile(r'Iter\((train|val)\)\s*\[\s*(\d+)/(\d+)\]')
 LOSS = re.compile(r'\sloss: ([-+0-9.eE]+|nan|inf)')
 ETA = re.compile(r'\seta: ((\d+ days?, )?\d+:\d\d:\d\d)')
 
-# (label, config, uses the labelled split seed, group): 'default' rows run always,
-# 'ceiling' with --ceiling, 'optional' with --optional
+
+class Run(NamedTuple):
+    """A row of the demo: ``group`` 'default' runs always, 'ceiling' with
+    --ceiling, 'optional' with --optional; ``seeded``: trained once per labelled
+    split draw; ``cost``: its relative training time (scheduling order)."""
+    label: str
+    config: str
+    seeded: bool
+    group: str
+    cost: float
+
+
+class Job(NamedTuple):
+    """One training process of the demo."""
+    cmd: List[str]
+    log_path: str
+    label: str
+    env: dict
+    on_done: Callable[[], None]
+
+
 RUNS = [
-    ('supervised baseline (1/16 labelled)', f'{DEMO}/demo_supervised_1-16.py', True,
-     'default'),
-    ('PseudoSeg, extra unlabelled', f'{DEMO}/demo_pseudoseg_1-16.py', True, 'default'),
-    ('PseudoSeg, extra image-level labels', f'{DEMO}/demo_pseudoseg_1-16_imglabels.py',
-     True, 'default'),
-    ('ceiling: supervised, all labelled', f'{DEMO}/demo_supervised_full.py', False,
-     'ceiling'),
-    ('PseudoSeg, extra unlabelled, EMA teacher + λ_u ramp-up',
-     f'{DEMO}/demo_pseudoseg_1-16_scratch_options.py', True, 'optional'),
+    Run('supervised baseline (1/16 labelled)', f'{DEMO}/demo_supervised_1-16.py',
+        True, 'default', 1.0),
+    Run('PseudoSeg, extra unlabelled', f'{DEMO}/demo_pseudoseg_1-16.py', True,
+        'default', 2.8),
+    Run('PseudoSeg, extra image-level labels',
+        f'{DEMO}/demo_pseudoseg_1-16_imglabels.py', True, 'default', 3.8),
+    Run('ceiling: supervised, all labelled', f'{DEMO}/demo_supervised_full.py',
+        False, 'ceiling', 1.0),
+    Run('PseudoSeg, extra unlabelled, EMA teacher + λ_u ramp-up',
+        f'{DEMO}/demo_pseudoseg_1-16_scratch_options.py', True, 'optional', 2.8),
+    Run('PseudoSeg, extra image-level labels, EMA teacher + λ_u ramp-up',
+        f'{DEMO}/demo_pseudoseg_1-16_imglabels_scratch_options.py', True, 'optional',
+        3.8),
 ]
 # The task's calibrated ceiling (docs/demo_calibration.md: demo_supervised_full.py,
 # `make demo` settings), printed when --ceiling does not re-train it: the task was
@@ -70,10 +100,10 @@ def select_runs(only=None, ceiling=False, optional=False):
     """The default rows, plus the ceiling / optional rows when asked; ``only`` keeps
     the rows whose label contains one of its substrings (from every group)."""
     if only:
-        return [r for r in RUNS if any(o in r[0] for o in only)]
+        return [r for r in RUNS if any(o in r.label for o in only)]
     wanted = {'default'} | ({'ceiling'} if ceiling else set()) | \
         ({'optional'} if optional else set())
-    return [r for r in RUNS if r[3] in wanted]
+    return [r for r in RUNS if r.group in wanted]
 
 
 def parse_args(argv=None):
@@ -87,6 +117,8 @@ def parse_args(argv=None):
                         'printing the calibration record')
     parser.add_argument('--optional', action='store_true',
                         help='also run the optional rows (EMA teacher + ramp-up)')
+    parser.add_argument('--parallel', type=int, default=2,
+                        help='trainings run at a time; they share OMP_NUM_THREADS')
     parser.add_argument('--dry-run', action='store_true')
     return parser.parse_args(argv)
 
@@ -96,22 +128,22 @@ def _clock(seconds: float) -> str:
 
 
 class LiveLine:
-    """One updating line for one training run, fed the run's mmengine log lines.
+    """The live line of one training run, fed the run's mmengine log lines.
 
     ``<label>: iter i/N, loss x, elapsed h:mm:ss, ETA h:mm:ss`` (elapsed since the
-    process started; ETA as mmengine logs it, from its iteration times, else from
-    the elapsed time); during validation ``validating j/M``. Redrawn in
-    place with a carriage return; ``close`` ends it with a newline.
+    run started; ETA as mmengine logs it, from its iteration times, else from the
+    elapsed time); during validation ``validating j/M``. A :class:`LiveBoard`
+    draws it.
     """
 
-    def __init__(self, label: str, stream=None):
-        self.label, self.stream = label, stream or sys.stdout
+    def __init__(self, label: str):
+        self.label = label
         self.start = time.time()
         self.iteration, self.total, self.loss = 0, None, None
-        self.text, self.width = '', 0
+        self.text = ''
 
     def feed(self, line: str) -> bool:
-        """Update from one log line; True when the line changed the display."""
+        """Update from one log line; True when the line changed the text."""
         match = TRAIN_ITER.search(line)
         if not match:
             return False
@@ -123,44 +155,137 @@ class LiveLine:
             self.loss = float(loss.group(1)) if loss else self.loss
             eta = ETA.search(line)
             eta = eta.group(1) if eta else _clock(elapsed / done * (total - done))
-            text = (f'{self.label}: iter {done}/{total}, loss '
-                    f'{self.loss if self.loss is not None else float("nan"):.4f}, '
-                    f'elapsed {_clock(elapsed)}, ETA {eta}')
+            self.text = (f'{self.label}: iter {done}/{total}, loss '
+                         f'{self.loss if self.loss is not None else float("nan"):.4f}, '
+                         f'elapsed {_clock(elapsed)}, ETA {eta}')
         else:
-            text = (f'{self.label}: iter {self.iteration}/{self.total}, '
-                    f'validating {done}/{total}, elapsed {_clock(elapsed)}')
-        self._draw(text)
+            self.text = (f'{self.label}: iter {self.iteration}/{self.total}, '
+                         f'validating {done}/{total}, elapsed {_clock(elapsed)}')
         return True
 
-    def _draw(self, text: str) -> None:
-        self.stream.write('\r' + text + ' ' * max(0, self.width - len(text)))
-        self.stream.flush()
-        self.text, self.width = text, max(self.width, len(text))
 
-    def close(self) -> None:
-        if self.text:
-            self.stream.write('\n')
+class LiveBoard:
+    """The live lines of the runs in flight, one line per run.
+
+    On a terminal the lines stay at the bottom and are redrawn in place (ANSI
+    cursor moves); other text (``print``) goes above them. On a stream that is not
+    a terminal (a file, a pipe) every update is written as a line of its own.
+    Thread-safe: each run feeds its line from its own reader thread.
+    """
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.tty = bool(getattr(self.stream, 'isatty', lambda: False)())
+        self.lines: List[LiveLine] = []
+        self.drawn = 0
+        self.lock = threading.Lock()
+
+    def add(self, line: LiveLine) -> None:
+        with self.lock:
+            self.lines.append(line)
+
+    def update(self, line: LiveLine) -> None:
+        with self.lock:
+            if self.tty:
+                self._redraw()
+            else:
+                self.stream.write(line.text + '\n')
             self.stream.flush()
 
+    def finish(self, line: LiveLine, row: Optional[str] = None) -> None:
+        """Take ``line`` off the board, leaving its last text (and ``row``)."""
+        with self.lock:
+            self.lines.remove(line)
+            texts = [line.text] if self.tty and line.text else []
+            self._write_above(texts + ([row] if row else []))
 
-def run_with_live_line(cmd, log_path: str, label: str, stream=None) -> None:
-    """Run ``cmd`` in the repository, its output into ``log_path``, showing one
-    ``LiveLine``; raise ``SystemExit`` with the log's tail when it fails."""
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
-    line = LiveLine(label, stream)
-    with open(log_path, 'w') as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, env=env)
-        for text in proc.stdout:
-            log.write(text)
-            line.feed(text)
-        returncode = proc.wait()
-    line.close()
+    def print(self, text: str) -> None:
+        with self.lock:
+            self._write_above([text])
+
+    def _write_above(self, texts: List[str]) -> None:
+        if self.tty:
+            self._clear()
+        for text in texts:
+            self.stream.write(text + '\n')
+        if self.tty:
+            self._redraw()
+        self.stream.flush()
+
+    def _clear(self) -> None:
+        if self.drawn:
+            self.stream.write(f'\x1b[{self.drawn}F\x1b[J')
+        self.drawn = 0
+
+    def _redraw(self) -> None:
+        self._clear()
+        width = shutil.get_terminal_size().columns - 1
+        for line in self.lines:
+            self.stream.write(line.text[:width] + '\x1b[K\n')
+        self.drawn = len(self.lines)
+
+
+def run_with_live_line(cmd, log_path: str, label: str, board: LiveBoard,
+                       env: Optional[dict] = None, procs: Optional[list] = None) -> None:
+    """Run ``cmd`` in the repository, its output into ``log_path``, with one line on
+    ``board``; raise ``SystemExit`` with the log's tail when it fails. ``env``: the
+    process environment (default this one's); ``procs`` collects the process."""
+    env = dict(os.environ if env is None else env, PYTHONUNBUFFERED='1')
+    line = LiveLine(label)
+    board.add(line)
+    try:
+        with open(log_path, 'w') as log:
+            proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, env=env)
+            if procs is not None:
+                procs.append(proc)
+            for text in proc.stdout:
+                log.write(text)
+                if line.feed(text):
+                    board.update(line)
+            returncode = proc.wait()
+    finally:
+        board.finish(line)
     if returncode != 0:
         with open(log_path) as log:
             tail = log.read()[-3000:]
         raise SystemExit(f'command failed ({returncode}): {" ".join(cmd)}\n'
                          f'--- last lines of {log_path} ---\n{tail}')
+
+
+def run_jobs(jobs: Sequence[Job], parallel: int, board: LiveBoard) -> None:
+    """Run ``jobs`` in order, at most ``parallel`` at a time, calling each job's
+    ``on_done`` after it succeeds. The first failure stops the other runs and is
+    raised (``SystemExit`` with its log's tail)."""
+    procs, failures = [], []
+
+    def work(job: Job) -> None:
+        if failures:
+            return
+        try:
+            run_with_live_line(job.cmd, job.log_path, job.label, board, job.env,
+                               procs)
+        except SystemExit as err:
+            failures.append(err)
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.terminate()
+            raise
+        job.on_done()
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = [pool.submit(work, job) for job in jobs]
+    if failures:
+        raise failures[0]
+    for future in futures:
+        future.result()
+
+
+def thread_env(parallel: int) -> dict:
+    """The environment of one of ``parallel`` concurrent trainings: this process's
+    ``OMP_NUM_THREADS`` (default: the CPU count) shared out, at least one each."""
+    total = int(os.environ.get('OMP_NUM_THREADS') or os.cpu_count() or 1)
+    return dict(os.environ, OMP_NUM_THREADS=str(max(1, total // parallel)))
 
 
 def ensure_data(data_root, dry_run):
@@ -197,38 +322,63 @@ def main(argv=None):
     os.makedirs(args.work_dir, exist_ok=True)
     ensure_data(osp.join(REPO, DATA_ROOT), args.dry_run)
     runs = select_runs(args.only, args.ceiling, args.optional)
-    done, labels, first_seed = [], {}, {}
-    for label, config, seeded, _ in runs:
-        labels[osp.basename(config)] = label
-        for seed in (args.seeds if seeded else [None]):
-            name = osp.splitext(osp.basename(config))[0]
-            name += f'_seed{seed}' if seed is not None else ''
-            work = osp.join(args.work_dir, name)
-            train = [sys.executable, 'tools/train.py', config, '--work-dir', work] + \
-                train_options(config, seed)
-            if args.dry_run:
-                print(' '.join(train))
-                continue
-            title = label + (f', split seed {seed}' if seed is not None else '')
-            print(f'[demo] training {title} (log: {work}_train.log)', flush=True)
-            run_with_live_line(train, work + '_train.log', f'[demo] {title}')
-            run = read_run(work)
-            done.append(run)
-            with open(osp.join(work, 'last_checkpoint')) as f:
-                first_seed.setdefault(config, (label, config, f.read().strip()))
-            row = summary_rows([[run]], labels)[0]
-            print('[demo]   ' + ', '.join(f'{c} {row[c]}' for c in COLUMNS[4:]),
-                  flush=True)
-    if not done:
+    labels = {osp.basename(r.config): r.label for r in runs}
+    board, env = LiveBoard(), thread_env(args.parallel)
+    done, jobs = {}, []
+
+    def finished(run: Run, seed: Optional[int], work: str) -> Callable[[], None]:
+        def on_done() -> None:
+            record = read_run(work)
+            done[(run.config, seed)] = record
+            row = summary_rows([[record]], labels)[0]
+            board.print(f'[demo]   {title(run, seed)}: ' +
+                        ', '.join(f'{c} {row[c]}' for c in COLUMNS[4:]))
+        return on_done
+
+    for run in runs:
+        for seed in (args.seeds if run.seeded else [None]):
+            name = osp.splitext(osp.basename(run.config))[0]
+            work = osp.join(args.work_dir, name + (f'_seed{seed}' if seed else ''))
+            cmd = [sys.executable, 'tools/train.py', run.config, '--work-dir',
+                   work] + train_options(run.config, seed)
+            jobs.append((run.cost, Job(cmd, work + '_train.log',
+                                       f'[demo] {title(run, seed)}', env,
+                                       finished(run, seed, work))))
+    jobs = [job for _, job in sorted(jobs, key=lambda j: -j[0])]  # longest first
+    if args.dry_run:
+        for job in jobs:
+            print(' '.join(job.cmd))
         return []
-    rows = summary_rows(group_runs(done), labels)
-    if not args.only and not any(r[3] == 'ceiling' for r in runs):
+    print(f'[demo] {len(jobs)} trainings, {args.parallel} at a time with '
+          f'OMP_NUM_THREADS={env["OMP_NUM_THREADS"]} each (logs: '
+          f'{args.work_dir}/<run>_train.log)', flush=True)
+    run_jobs(jobs, args.parallel, board)
+    order = [k for r in runs for k in sorted(done, key=lambda k: k[1] or 0)
+             if k[0] == r.config]  # rows in RUNS order, seeds ascending
+    rows = summary_rows(group_runs([done[k] for k in order]), labels)
+    if not args.only and not any(r.group == 'ceiling' for r in runs):
         rows.append(recorded_ceiling_row())
     print('\n' + markdown_table(rows))
     written = write_summary(rows, osp.join(args.work_dir, 'demo_table'))
-    picture = comparison(list(first_seed.values()), args.work_dir)
+    picture = comparison([(r.label, r.config, last_checkpoint(done[key]['work_dir']))
+                          for r in runs for key in [first_key(done, r.config)]],
+                         args.work_dir)
     print(f'\ntable: {written[1]}; picture: {picture}')
     return rows
+
+
+def title(run: Run, seed: Optional[int]) -> str:
+    return run.label + (f', split seed {seed}' if seed is not None else '')
+
+
+def first_key(done: dict, config: str):
+    """The key in ``done`` of ``config``'s lowest split seed (None for unseeded)."""
+    return min((k for k in done if k[0] == config), key=lambda k: k[1] or 0)
+
+
+def last_checkpoint(work_dir: str) -> str:
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
 
 
 def recorded_ceiling_row():

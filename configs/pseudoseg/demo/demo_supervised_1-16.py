@@ -18,7 +18,8 @@ model = dict(
                      norm_cfg=_base_.backbone_norm_cfg))  # as demo_pseudoseg_1-16
 weak_geometry = [
     dict(type='RandomScaleStep', ratio_range=(0.5, 2.0), step=0.25),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),  # as demo_pseudoseg_1-16's labelled crops
+    # as demo_pseudoseg_1-16's labelled crops
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
 ]
 train_dataloader = dict(

@@ -134,7 +134,7 @@ class PseudoSeg(EncoderDecoder):
         losses, cls_inputs, pseudo = {}, {}, None
         if 'sup' in inputs:
             sup_losses, cls_inputs['sup'] = self.loss_by_gt(inputs['sup'],
-                                                           data_samples['sup'])
+                                                            data_samples['sup'])
             losses.update(sup_losses)
         if 'weak' in inputs:
             pseudo = self.get_pseudo_labels(inputs['weak'], data_samples['weak'],
@@ -240,8 +240,8 @@ class PseudoSeg(EncoderDecoder):
                     stages = teacher.backbone(weak)
             stages = teacher.sgc_head.check_inputs(stages)
             labels = image_labels if image_labels is not None else (
-                teacher.sgc_head.classify(stages, dropout=False).sigmoid() >= 0.5
-            ).float()
+                teacher.sgc_head.classify(stages, dropout=False).sigmoid()
+                >= cfg.class_threshold).float()
             # bilinear, align_corners=True by default: train_wss.py lines 417-420
             sgc_logits = F.interpolate(teacher.sgc_head(stages, labels, strong_valid),
                                        size=decoder_logits.shape[-2:], mode='bilinear',

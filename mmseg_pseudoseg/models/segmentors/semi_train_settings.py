@@ -20,6 +20,10 @@ Keys (defaults are the released code's behaviour, ``docs/method.md`` §9):
 - ``valid_downsample`` ('nearest'): how the strong validity map reaches the
   decoder-logit resolution, ``'nearest'`` (released code) | ``'any'`` (a logit
   pixel is invalid if any input pixel under it is).
+- ``class_threshold`` (0.5): without image-level labels, the classes of an extra
+  image's CAM are those with classifier probability ``sigmoid(s_c) >=`` it
+  (released: 0.5, marked there as a value to tune). A lower value keeps classes
+  that a weak classifier (trained on few labelled crops) scores low.
 - ``teacher`` ('student'): the weak pass runs on the current model, or ``'ema'``:
   on an exponential moving average of it (the ``ema_teacher`` submodule, moved by
   ``EMATeacherHook``).
@@ -43,6 +47,7 @@ class SemiTrainSettings:
     cam_pass: str = 'eval'
     classifier_views: Optional[Tuple[str, ...]] = None
     valid_downsample: str = 'nearest'
+    class_threshold: float = 0.5
     teacher: str = 'student'
 
     @classmethod
@@ -63,6 +68,10 @@ class SemiTrainSettings:
                                'semi_train_cfg.valid_downsample')
         cfg['unsup_weight'] = float(cfg.get('unsup_weight', 1.0))
         cfg['use_image_labels'] = bool(cfg.get('use_image_labels', False))
+        cfg['class_threshold'] = float(cfg.get('class_threshold', 0.5))
+        if not 0.0 < cfg['class_threshold'] <= 1.0:
+            raise ValueError('semi_train_cfg.class_threshold must be in (0, 1], got '
+                             f"{cfg['class_threshold']}")
         views = cfg.get('classifier_views')
         if views is None:  # released code: train_wss.py lines 306-312 and 695-702
             views = ('weak', ) if cfg['use_image_labels'] else ('sup', )
