@@ -38,15 +38,15 @@ def test_every_demo_run_has_a_config(demo, repo_root):
 
 
 def test_default_rows_ceiling_and_optional_rows_on_request(demo):
-    base = ['demo_supervised_1-16.py', 'demo_pseudoseg_1-16.py',
-            'demo_pseudoseg_1-16_imglabels.py']
-    names = lambda runs: [osp.basename(r[1]) for r in runs]  # noqa: E731
+    base = ['demo_supervised_1-16.py', 'demo_pseudoseg_1-16_ema-rampup.py',
+            'demo_pseudoseg_1-16_imglabels_ema-rampup.py']
+    names = lambda runs: [osp.basename(r.config) for r in runs]  # noqa: E731
     assert names(demo.select_runs()) == base
     assert names(demo.select_runs(ceiling=True)) == base + ['demo_supervised_full.py']
-    optional = ['demo_pseudoseg_1-16_scratch_options.py',
-                'demo_pseudoseg_1-16_imglabels_scratch_options.py']
+    optional = ['demo_pseudoseg_1-16.py', 'demo_pseudoseg_1-16_imglabels.py',
+                'demo_pseudoseg_1-16_class-threshold-0.3.py']
     assert names(demo.select_runs(optional=True)) == base + optional
-    assert names(demo.select_runs(only=['EMA'])) == optional
+    assert names(demo.select_runs(only=['recipe settings'])) == optional
 
 
 def test_recorded_ceiling_is_the_calibration_record(demo, repo_root):
@@ -76,19 +76,32 @@ def test_recorded_ceiling_row_fills_the_summary_columns(demo):
     assert row['final mIoU'] == '70.20' and row['final ECE'] == '2.09'
 
 
-def test_scratch_options_config_changes_only_teacher_and_rampup(repo_root):
-    from mmengine.config import Config
+OPTIONS = [dict(type='EMATeacherHook', momentum=0.99),
+           dict(type='UnsupWeightRampUpHook', rampup_iters=1000, mode='sigmoid')]
+
+
+@pytest.mark.parametrize('variant,base,semi_cfg,extra_hooks', [
+    ('demo_pseudoseg_1-16_ema-rampup', 'demo_pseudoseg_1-16', dict(teacher='ema'),
+     OPTIONS),
+    ('demo_pseudoseg_1-16_imglabels_ema-rampup', 'demo_pseudoseg_1-16_imglabels',
+     dict(teacher='ema'), OPTIONS),
+    ('demo_pseudoseg_1-16_class-threshold-0.3', 'demo_pseudoseg_1-16',
+     dict(class_threshold=0.3), []),
+])
+def test_demo_variants_change_only_their_options(repo_root, variant, base, semi_cfg,
+                                                 extra_hooks):
+    """Each variant row is its base row plus the named semi_train_cfg keys and
+    hooks: same data, schedule, optimiser and model otherwise."""
     demo_dir = osp.join(repo_root, 'configs/pseudoseg/demo')
-    base = Config.fromfile(osp.join(demo_dir, 'demo_pseudoseg_1-16.py'))
-    opt = Config.fromfile(osp.join(demo_dir, 'demo_pseudoseg_1-16_scratch_options.py'))
-    assert opt.model.semi_train_cfg.teacher == 'ema'
-    assert opt.custom_hooks == base.custom_hooks + [
-        dict(type='EMATeacherHook', momentum=0.99),
-        dict(type='UnsupWeightRampUpHook', rampup_iters=1000, mode='sigmoid')]
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
-        assert opt[key] == base[key], key
-    opt.model.semi_train_cfg.pop('teacher')
-    base.model.semi_train_cfg.pop('teacher', None)
+    base = Config.fromfile(osp.join(demo_dir, base + '.py'))
+    opt = Config.fromfile(osp.join(demo_dir, variant + '.py'))
+    assert opt.custom_hooks == base.custom_hooks + extra_hooks
+    for key in ('train_dataloader', 'val_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'randomness'):
+        assert opt.get(key) == base.get(key), key
+    for key, value in semi_cfg.items():
+        assert opt.model.semi_train_cfg.pop(key) == value
+        assert key not in base.model.semi_train_cfg
     assert opt.model == base.model
 
 
@@ -288,5 +301,5 @@ def test_longest_trainings_start_first(demo, capsys, tmp_path):
     demo.main(['--dry-run', '--seeds', '1', '2', '--work-dir', str(tmp_path)])
     names = [re.search(r'demo/(\S+)\.py', line).group(1)
              for line in capsys.readouterr().out.splitlines() if 'train.py' in line]
-    assert names == ['demo_pseudoseg_1-16_imglabels'] * 2 + \
-        ['demo_pseudoseg_1-16'] * 2 + ['demo_supervised_1-16'] * 2
+    assert names == ['demo_pseudoseg_1-16_imglabels_ema-rampup'] * 2 + \
+        ['demo_pseudoseg_1-16_ema-rampup'] * 2 + ['demo_supervised_1-16'] * 2

@@ -1,5 +1,7 @@
-# Embedded demo (README command 1), row 'PseudoSeg, extra unlabelled': the headline
-# VOC recipe (deeplabv3plus_r101_voc_1-16) scaled down for a 2-core CPU. Changed:
+# Embedded demo (README command 1), base of the 'PseudoSeg, extra unlabelled' row
+# (demo_pseudoseg_1-16_ema-rampup adds two options) and itself the optional row
+# 'PseudoSeg recipe settings' (tools/demo.py --optional): the headline VOC recipe
+# (deeplabv3plus_r101_voc_1-16) scaled down for a 2-core CPU. Changed:
 # backbone size (ResNetV1c-18, 32 base channels, random init: no downloads), crop
 # 64 (CutOut 12 = 100/513 of it), batch 8 + 8 on one process, 2,000 iterations and
 # lr 0.1 (from scratch), the decoder's BN momentum (0.05: the recipe's 0.0003, a

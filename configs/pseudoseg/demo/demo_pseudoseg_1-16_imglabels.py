@@ -1,4 +1,6 @@
-# Embedded demo, row 'PseudoSeg, extra image-level labels': demo_pseudoseg_1-16 with
+# Embedded demo, base of the 'PseudoSeg, extra image-level labels' row
+# (demo_pseudoseg_1-16_imglabels_ema-rampup) and itself an optional row (recipe
+# settings, tools/demo.py --optional): demo_pseudoseg_1-16 with
 # the image-level recipe's change (deeplabv3plus_r101_voc_1-16_imglabels): class sets
 # of the strong crops (after CutOut) from the extra images' masks, which also train
 # the classifier (L_x, docs/method.md §1).

@@ -1,6 +1,6 @@
-# Embedded demo, optional row: demo_pseudoseg_1-16_imglabels plus the options of
-# demo_pseudoseg_1-16_scratch_options (EMA teacher 0.99, sigmoid λ_u ramp-up over
-# the first 1,000 iterations).
+# Embedded demo, row 'PseudoSeg, extra image-level labels' of `make demo`:
+# demo_pseudoseg_1-16_imglabels plus the options of demo_pseudoseg_1-16_ema-rampup
+# (EMA teacher 0.99, sigmoid λ_u ramp-up over the first 1,000 iterations).
 _base_ = ['./demo_pseudoseg_1-16_imglabels.py']
 model = dict(semi_train_cfg=dict(teacher='ema'))
 custom_hooks = [dict(type='PseudoLabelHook', interval=500, num_panels=2),
