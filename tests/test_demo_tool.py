@@ -135,8 +135,10 @@ def live_run(demo, voc_root, tmp_path_factory):
            f'test_dataloader.dataset.data_root={voc_root}',
            'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
            'optim_wrapper.optimizer.lr=0.001']  # predictions still vary by pixel
-    demo.run_with_live_line(cmd, work + '_train.log', '[demo] tiny',
-                            demo.LiveBoard(stream))
+    done = []
+    demo.run_jobs([demo.Job(cmd, work + '_train.log', '[demo] tiny', dict(os.environ),
+                            lambda: done.append(work))], 1, demo.LiveBoard(stream))
+    assert done == [work]
     return work, stream.getvalue()
 
 
@@ -162,8 +164,9 @@ def test_failed_run_raises_with_the_log_tail(demo, tmp_path):
     fail = 'import sys; print("Iter(train) [1/5]  loss: 2.0"); sys.exit("boom")'
     stream = io.StringIO()
     with pytest.raises(SystemExit, match=r'command failed \(1\)(.|\n)*boom'):
-        demo.run_with_live_line([sys.executable, '-c', fail],
-                                str(tmp_path / 'x.log'), 'x', demo.LiveBoard(stream))
+        demo.run_jobs([demo.Job([sys.executable, '-c', fail], str(tmp_path / 'x.log'),
+                                'x', dict(os.environ), lambda: None)], 1,
+                      demo.LiveBoard(stream))
     assert stream.getvalue().startswith('x: iter 1/5, loss 2.0000, elapsed')
 
 
@@ -303,3 +306,26 @@ def test_longest_trainings_start_first(demo, capsys, tmp_path):
              for line in capsys.readouterr().out.splitlines() if 'train.py' in line]
     assert names == ['demo_pseudoseg_1-16_imglabels_ema-rampup'] * 2 + \
         ['demo_pseudoseg_1-16_ema-rampup'] * 2 + ['demo_supervised_1-16'] * 2
+
+
+def test_main_prints_each_row_when_evaluated_then_table_and_picture(
+        demo, voc_root, tmp_path, monkeypatch, capsys):
+    """The whole demo flow on one tiny stock run (the demo's own rows, data and
+    options replaced): the row right after its training, then the table with the
+    recorded ceiling, the files and the picture of the run's last checkpoint."""
+    monkeypatch.setattr(demo, 'RUNS', [demo.Run('tiny', SMOKE, False, 'default', 1.0)])
+    monkeypatch.setattr(demo, 'DATA_ROOT', voc_root)
+    monkeypatch.setattr(demo, 'ensure_data', lambda root, dry_run: None)
+    monkeypatch.setattr(demo, 'train_options', lambda config, seed: [
+        '--cfg-options', *(f'{k}_dataloader.dataset.data_root={voc_root}'
+                           for k in ('train', 'val', 'test')),
+        'train_cfg.max_iters=2', 'train_cfg.val_interval=2'])
+    rows = demo.main(['--work-dir', str(tmp_path)])
+    out = capsys.readouterr().out
+    row_line = re.search(r'\[demo\]   tiny: final mIoU (\S+), .*', out)
+    assert row_line and out.index(row_line.group(0)) < out.index('| config |')
+    assert [r['config'] for r in rows] == ['tiny', demo.recorded_ceiling_row()['config']]
+    assert rows[0]['final mIoU'] == row_line.group(1).rstrip(',')
+    for name in ('demo_table.md', 'demo_table.csv', 'comparison.png'):
+        assert osp.isfile(tmp_path / name), name
+    assert out.rstrip().endswith(f'picture: {tmp_path / "comparison.png"}')

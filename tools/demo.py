@@ -120,7 +120,8 @@ def parse_args(argv=None):
                         help='re-train the ceiling (labels on all images) instead of '
                         'printing the calibration record')
     parser.add_argument('--optional', action='store_true',
-                        help='also run the optional rows (EMA teacher + ramp-up)')
+                        help='also run the optional rows (recipe settings without '
+                        'the EMA teacher and ramp-up; class threshold 0.3)')
     parser.add_argument('--parallel', type=int, default=2,
                         help='trainings run at a time; they share OMP_NUM_THREADS')
     parser.add_argument('--dry-run', action='store_true')
@@ -196,12 +197,11 @@ class LiveBoard:
                 self.stream.write(line.text + '\n')
             self.stream.flush()
 
-    def finish(self, line: LiveLine, row: Optional[str] = None) -> None:
-        """Take ``line`` off the board, leaving its last text (and ``row``)."""
+    def finish(self, line: LiveLine) -> None:
+        """Take ``line`` off the board, leaving its last text."""
         with self.lock:
             self.lines.remove(line)
-            texts = [line.text] if self.tty and line.text else []
-            self._write_above(texts + ([row] if row else []))
+            self._write_above([line.text] if self.tty and line.text else [])
 
     def print(self, text: str) -> None:
         with self.lock:
@@ -229,20 +229,18 @@ class LiveBoard:
         self.drawn = len(self.lines)
 
 
-def run_with_live_line(cmd, log_path: str, label: str, board: LiveBoard,
-                       env: Optional[dict] = None, procs: Optional[list] = None) -> None:
-    """Run ``cmd`` in the repository, its output into ``log_path``, with one line on
-    ``board``; raise ``SystemExit`` with the log's tail when it fails. ``env``: the
-    process environment (default this one's); ``procs`` collects the process."""
-    env = dict(os.environ if env is None else env, PYTHONUNBUFFERED='1')
-    line = LiveLine(label)
+def run_with_live_line(job: Job, board: LiveBoard, procs: list) -> None:
+    """Run ``job.cmd`` in the repository, its output into ``job.log_path``, with one
+    line on ``board``; the process is appended to ``procs``. Raise ``SystemExit``
+    with the log's tail when it fails."""
+    line = LiveLine(job.label)
     board.add(line)
     try:
-        with open(log_path, 'w') as log:
-            proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True, env=env)
-            if procs is not None:
-                procs.append(proc)
+        with open(job.log_path, 'w') as log:
+            proc = subprocess.Popen(job.cmd, cwd=REPO, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True,
+                                    env=dict(job.env, PYTHONUNBUFFERED='1'))
+            procs.append(proc)
             for text in proc.stdout:
                 log.write(text)
                 if line.feed(text):
@@ -251,10 +249,10 @@ def run_with_live_line(cmd, log_path: str, label: str, board: LiveBoard,
     finally:
         board.finish(line)
     if returncode != 0:
-        with open(log_path) as log:
+        with open(job.log_path) as log:
             tail = log.read()[-3000:]
-        raise SystemExit(f'command failed ({returncode}): {" ".join(cmd)}\n'
-                         f'--- last lines of {log_path} ---\n{tail}')
+        raise SystemExit(f'command failed ({returncode}): {" ".join(job.cmd)}\n'
+                         f'--- last lines of {job.log_path} ---\n{tail}')
 
 
 def run_jobs(jobs: Sequence[Job], parallel: int, board: LiveBoard) -> None:
@@ -267,8 +265,7 @@ def run_jobs(jobs: Sequence[Job], parallel: int, board: LiveBoard) -> None:
         if failures:
             return
         try:
-            run_with_live_line(job.cmd, job.log_path, job.label, board, job.env,
-                               procs)
+            run_with_live_line(job, board, procs)
         except SystemExit as err:
             failures.append(err)
             for proc in procs:
@@ -328,56 +325,51 @@ def main(argv=None):
     runs = select_runs(args.only, args.ceiling, args.optional)
     labels = {osp.basename(r.config): r.label for r in runs}
     board, env = LiveBoard(), thread_env(args.parallel)
-    done, jobs = {}, []
+    planned = [(run, seed) for run in runs
+               for seed in (args.seeds if run.seeded else [None])]  # table order
+    records = {}
 
-    def finished(run: Run, seed: Optional[int], work: str) -> Callable[[], None]:
-        def on_done() -> None:
-            record = read_run(work)
-            done[(run.config, seed)] = record
-            row = summary_rows([[record]], labels)[0]
-            board.print(f'[demo]   {title(run, seed)}: ' +
+    def work_dir(run: Run, seed: Optional[int]) -> str:
+        name = osp.splitext(osp.basename(run.config))[0]
+        return osp.join(args.work_dir,
+                        name + (f'_seed{seed}' if seed is not None else ''))
+
+    def job(run: Run, seed: Optional[int]) -> Job:
+        work, title = work_dir(run, seed), run.label + (
+            f', split seed {seed}' if seed is not None else '')
+
+        def on_done() -> None:  # the model's row as soon as it is evaluated
+            records[work] = read_run(work)
+            row = summary_rows([[records[work]]], labels)[0]
+            board.print(f'[demo]   {title}: ' +
                         ', '.join(f'{c} {row[c]}' for c in COLUMNS[4:]))
-        return on_done
+        cmd = [sys.executable, 'tools/train.py', run.config, '--work-dir', work] + \
+            train_options(run.config, seed)
+        return Job(cmd, work + '_train.log', f'[demo] {title}', env, on_done)
 
-    for run in runs:
-        for seed in (args.seeds if run.seeded else [None]):
-            name = osp.splitext(osp.basename(run.config))[0]
-            work = osp.join(args.work_dir, name + (f'_seed{seed}' if seed else ''))
-            cmd = [sys.executable, 'tools/train.py', run.config, '--work-dir',
-                   work] + train_options(run.config, seed)
-            jobs.append((run.cost, Job(cmd, work + '_train.log',
-                                       f'[demo] {title(run, seed)}', env,
-                                       finished(run, seed, work))))
-    jobs = [job for _, job in sorted(jobs, key=lambda j: -j[0])]  # longest first
+    # longest first (a stable sort keeps the table order among equals)
+    jobs = [job(run, seed) for run, seed in
+            sorted(planned, key=lambda p: -p[0].cost)]
     if args.dry_run:
-        for job in jobs:
-            print(' '.join(job.cmd))
+        for each in jobs:
+            print(' '.join(each.cmd))
         return []
     print(f'[demo] {len(jobs)} trainings, {args.parallel} at a time with '
           f'OMP_NUM_THREADS={env["OMP_NUM_THREADS"]} each (logs: '
           f'{args.work_dir}/<run>_train.log)', flush=True)
     run_jobs(jobs, args.parallel, board)
-    order = [k for r in runs for k in sorted(done, key=lambda k: k[1] or 0)
-             if k[0] == r.config]  # rows in RUNS order, seeds ascending
-    rows = summary_rows(group_runs([done[k] for k in order]), labels)
+    rows = summary_rows(group_runs([records[work_dir(*p)] for p in planned]), labels)
     if not args.only and not any(r.group == 'ceiling' for r in runs):
         rows.append(recorded_ceiling_row())
     print('\n' + markdown_table(rows))
     written = write_summary(rows, osp.join(args.work_dir, 'demo_table'))
-    picture = comparison([(r.label, r.config, last_checkpoint(done[key]['work_dir']))
-                          for r in runs for key in [first_key(done, r.config)]],
-                         args.work_dir)
+    first = {}  # config -> the model of its first split seed
+    for run, seed in planned:
+        first.setdefault(run.config, (run.label, run.config,
+                                      last_checkpoint(work_dir(run, seed))))
+    picture = comparison(list(first.values()), args.work_dir)
     print(f'\ntable: {written[1]}; picture: {picture}')
     return rows
-
-
-def title(run: Run, seed: Optional[int]) -> str:
-    return run.label + (f', split seed {seed}' if seed is not None else '')
-
-
-def first_key(done: dict, config: str):
-    """The key in ``done`` of ``config``'s lowest split seed (None for unseeded)."""
-    return min((k for k in done if k[0] == config), key=lambda k: k[1] or 0)
 
 
 def last_checkpoint(work_dir: str) -> str:
