@@ -55,17 +55,78 @@ def test_same_seed_same_bytes_whatever_the_workers(demo):
     assert ha == hb
 
 
-def test_generated_set_is_pinned(demo):
-    """Every byte of the reduced set (data_version 1, seed 0): the calibration in
-    docs/demo_calibration.md holds for exactly these data; a change to the
-    generator must bump DATA_VERSION and this digest together."""
+def _content_digest(root):
+    """What training reads: the id lists, each JPEG decoded as mmseg's
+    ``LoadImageFromFile`` decodes it (cv2) and each label map as
+    ``LoadAnnotations`` does (pillow, unchanged), shapes included."""
+    import mmcv
+    digest = hashlib.sha256()
+    for dirpath, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            path = osp.join(dirpath, name)
+            rel = osp.relpath(path, root)
+            with open(path, 'rb') as f:
+                raw = f.read()
+            if name.endswith('.jpg'):
+                arr = mmcv.imfrombytes(raw, flag='color', backend='cv2')
+            elif name.endswith('.png'):
+                arr = mmcv.imfrombytes(raw, flag='unchanged', backend='pillow')
+            else:  # lists and demo_meta.json
+                digest.update(rel.encode() + b'\0' + raw)
+                continue
+            digest.update(rel.encode() + b'\0' + str(arr.shape).encode()
+                          + np.ascontiguousarray(arr).tobytes())
+    return digest.hexdigest()
+
+
+def _lock_holds():
+    import subprocess
+    import sys
+    repo = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    return subprocess.run([sys.executable, osp.join(repo, 'scripts', 'check_lock.py')],
+                          capture_output=True).returncode == 0
+
+
+def test_training_content_is_pinned(demo):
+    """The decoded pixels, label values and lists of the reduced set (data
+    version 2, seed 0) that the demo's figures were measured on. The generator
+    uses only CPU-independent operations (see ``scenes``), so this holds on any
+    machine; a change to the generator must bump DATA_VERSION and this digest
+    together."""
+    root_a, _, _ = demo
+    assert mdd.DATA_VERSION == 2
+    assert _content_digest(root_a) == \
+        'ed31351afef246a6158d9b53945f98fd2257253457781a4043d9e454265f8108'
+
+
+def test_generated_bytes_are_pinned_under_the_lock(demo):
+    """Every byte of the reduced set: the JPEG and PNG encoders are those of the
+    locked Pillow, so the bytes are pinned only where the environment is the
+    lock (scripts/check_lock.py)."""
+    if not _lock_holds():
+        pytest.skip('environment differs from requirements-lock.txt')
     root_a, _, _ = demo
     digest = hashlib.sha256()
     for rel, file_hash in sorted(_hashes(root_a).items()):
         digest.update(rel.encode() + b'\0' + bytes.fromhex(file_hash))
-    assert mdd.DATA_VERSION == 1
     assert digest.hexdigest() == \
-        '40b323ae310baefd6956672a4856ec40e41eb880128d7b566a7434f5c1f4e928'
+        '430df60376398d4d727f26ceb87c53e7a84e34fe6cf9edb12d1dd84b9cf585eb'
+
+
+def test_same_bytes_whatever_simd_kernels_the_cpu_offers(demo, tmp_path):
+    """OpenCV and NumPy choose SIMD kernels at run time by CPU; with the AVX
+    kernels switched off (as on a CPU without them) the set is the same."""
+    import subprocess
+    import sys
+    root_a, _, _ = demo
+    out = str(tmp_path / 'no_avx')
+    env = dict(os.environ, OPENCV_CPU_DISABLE='AVX512_SKX,AVX2,FMA3,AVX',
+               NPY_DISABLE_CPU_FEATURES='AVX512F AVX512_SKX AVX2 FMA3 F16C AVX')
+    tool_py = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
+                       'make_demo_data.py')
+    subprocess.run([sys.executable, tool_py, out, '--scale', str(SCALE),
+                    '--workers', '1'], check=True, env=env, capture_output=True)
+    assert _hashes(out) == _hashes(root_a)
 
 
 def test_other_seed_other_images_and_scale_gives_a_subset(demo, tmp_path):

@@ -34,7 +34,7 @@ from .scenes import (DEMO_CLASSES, DEMO_VOC_IDS, IGNORE, IMAGE_HW, OBJECTS,
 
 #: Bumped whenever the generated data change; written to ``demo_meta.json`` so
 #: callers can tell a stale set (the calibration holds for this version only).
-DATA_VERSION = 1
+DATA_VERSION = 2
 #: Default sizes (ids): the labelled pool, val, extra-only (SBD-like) images.
 DEFAULT_SIZES = dict(train=1024, val=256, extra=2048)
 FRACTIONS = (2, 4, 8, 16)

@@ -27,6 +27,12 @@ Classes are told apart by the colour/texture of their source and by their
 shape; the colour variants make a small labelled split see only some of each
 class's looks (the calibration is in ``docs/demo_calibration.md``).
 
+The pixels do not depend on the CPU: resizes use OpenCV's bit-exact bilinear
+mode (``INTER_LINEAR_EXACT``) or Pillow's fixed-point box filter, the hue turn
+and the exposure cast are elementwise NumPy arithmetic, and the scene mean is
+an integer sum. (OpenCV's ``INTER_LINEAR``/``INTER_AREA`` and HSV conversions
+pick SIMD kernels at run time whose rounding differs between CPUs.)
+
 Classes are ten of the Pascal VOC classes, and masks store **VOC class ids**
 (horse = 13, person = 15, ...), so stock ``PascalVOCDataset`` reads the set as
 it is, and ``metainfo=dict(classes=DEMO_CLASSES)`` (mmseg's class-subset
@@ -38,6 +44,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
+from PIL import Image
 
 # --------------------------------------------------------------------------
 # Classes: ten VOC classes, stored with their VOC ids.
@@ -141,8 +148,8 @@ def _patch(rng, img: np.ndarray, h: int, w: int, zoom=(0.5, 1.5)) -> np.ndarray:
     cw = min(iw, max(2, int(round(w / z))))
     y = int(rng.integers(0, ih - ch + 1))
     x = int(rng.integers(0, iw - cw + 1))
-    crop = img[y:y + ch, x:x + cw]
-    return cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR)
+    crop = np.ascontiguousarray(img[y:y + ch, x:x + cw])
+    return cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR_EXACT)
 
 
 def _tint(img: np.ndarray, gains: Sequence[float], offset: float = 0.0):
@@ -229,7 +236,7 @@ def _horse(rng, src, h):
 def _motorbike(rng, src, h):
     rgb, mask = src['motorbike_rgb'], src['motorbike_mask']
     w = int(h * rgb.shape[1] / rgb.shape[0])
-    rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    rgb = np.asarray(Image.fromarray(rgb).resize((w, h), Image.Resampling.BOX))
     m = cv2.resize(mask.astype(np.uint8), (w, h),
                    interpolation=cv2.INTER_NEAREST).astype(bool)
     # paint: the photo's red, or its hue turned to blue, green or yellow
@@ -237,12 +244,26 @@ def _motorbike(rng, src, h):
 
 
 def _hue(rgb: np.ndarray, shift: int) -> np.ndarray:
-    """Turn the hue of an RGB image by ``shift`` (OpenCV units, 180 = 360°)."""
+    """Turn the hue of an RGB image by ``shift`` (OpenCV units, 180 = 360°).
+
+    HSV round trip in float64 elementwise arithmetic (the same result on every
+    CPU); saturation and value are kept.
+    """
     if shift == 0:
         return rgb
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + shift) % 180
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    x = rgb.astype(np.float64) / 255.0
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    v = x.max(-1)
+    c = v - x.min(-1)
+    safe = np.where(c > 0, c, 1.0)
+    hue = np.where(v == r, ((g - b) / safe) % 6.0,
+                   np.where(v == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
+    hue = np.where(c > 0, hue, 0.0)
+    hue = (hue + shift / 30.0) % 6.0  # 180 OpenCV units = 6 sectors
+    # f(n) = v - c * clip(min(k, 4 - k), 0, 1), k = (n + hue) mod 6
+    out = np.stack([v - c * np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0)
+                    for k in ((n + hue) % 6.0 for n in (5.0, 3.0, 1.0))], -1)
+    return np.floor(out * 255.0 + 0.5).astype(np.uint8)
 
 
 def _person(rng, src, h):
@@ -252,7 +273,7 @@ def _person(rng, src, h):
     face = src['faces'][int(rng.integers(len(src['faces'])))]
     fw = max(3, int(w * 0.62))
     face = cv2.resize(np.stack([face] * 3, -1), (fw, head_h),
-                      interpolation=cv2.INTER_LINEAR)
+                      interpolation=cv2.INTER_LINEAR_EXACT)
     face = _tint(face, _pick(rng, [(1.1, 0.85, 0.85), (1.05, 0.9, 0.9)]),
                  offset=30)  # pale skin tones
     suit = src['astronaut'][260:512, 20:300]  # the orange flight suit
@@ -358,8 +379,8 @@ def render_scene(rng: np.random.Generator, src: Dict[str, np.ndarray],
         label[ys, xs][sub] = DEMO_VOC_IDS[cls]
     # the scene's exposure and white balance, like photos taken under
     # different light: contrast about the mean, per-channel gain, offset
+    mean = np.float32(image.sum(dtype=np.int64) / image.size)  # exact sum
     image = image.astype(np.float32)
-    mean = image.mean()
     image = (image - mean) * rng.uniform(*CAST['contrast']) + mean
     image = image * rng.uniform(*CAST['gain'], size=3) + rng.uniform(
         *CAST['offset'])
