@@ -77,7 +77,7 @@ def test_recorded_ceiling_row_fills_the_summary_columns(demo):
 
 
 OPTIONS = [dict(type='EMATeacherHook', momentum=0.99),
-           dict(type='UnsupWeightRampUpHook', rampup_iters=1000, mode='sigmoid')]
+           dict(type='UnsupWeightRampUpHook', rampup_iters=600, mode='sigmoid')]
 
 
 @pytest.mark.parametrize('variant,base,semi_cfg,extra_hooks', [

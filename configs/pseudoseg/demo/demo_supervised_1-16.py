@@ -9,7 +9,7 @@ data_root = 'data/demo_voc'
 labelled_split = 'ImageSets/SegmentationSemi/1-16_seed1.txt'
 crop_size = (64, 64)
 base = 32
-iters = 2000
+iters = 1200
 model = dict(
     data_preprocessor=dict(size=crop_size, test_cfg=dict(size=(96, 128))),
     backbone=dict(depth=18, base_channels=base, stem_channels=base, init_cfg=None),
