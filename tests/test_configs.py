@@ -442,8 +442,8 @@ def test_every_config_names_its_experiment():
     for name in experiment_configs():
         with open(osp.join(CONFIG_DIR, name), encoding='utf-8') as f:
             first = f.readline()
-        assert first.startswith(('# Model zoo: ', '# Paper Table 7', '# Embedded demo')), \
-            (name, first)
+        assert first.startswith(('# Model zoo: ', '# Paper Table 7',
+                                 '# Embedded demo')), (name, first)
 
 
 # ------------------------------------------------------------------ bad input

@@ -1,4 +1,4 @@
-"""tools/make_splits.py: the released lists and seeded class-aware draws (docs/method.md §6).
+"""tools/make_splits.py: released lists and seeded class-aware draws (docs/method.md §6).
 
 Drawn splits run on private synthetic VOC / COCO-object trees (tests/synthetic_voc.py):
 sizes, determinism, class coverage (recomputed from the masks), the manifest, and the
@@ -25,7 +25,8 @@ from synthetic_voc import make_voc_tree
 from tool_module import load_tool
 
 make_splits = load_tool('make_splits.py', register=True)
-CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'pseudoseg')
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
+                   'pseudoseg')
 DRAWN = 'ImageSets/SegmentationSemi/drawn'
 # The names the configs read and the authors' list each one must hold (docs/data.md).
 RELEASED = {
