@@ -1,15 +1,20 @@
-"""tools/make_splits.py: seeded class-aware rejection sampling (docs/method.md §6).
+"""tools/make_splits.py: released lists and seeded class-aware draws (docs/method.md §6).
 
-Runs on private synthetic VOC / COCO-object trees (tests/synthetic_voc.py) and
-checks sizes, determinism, class coverage (recomputed from the masks), the manifest,
-and that the output format is the one of the field's published lists.
+Drawn splits run on private synthetic VOC / COCO-object trees (tests/synthetic_voc.py):
+sizes, determinism, class coverage (recomputed from the masks), the manifest, and the
+output format of the field's published lists. ``--released`` is checked against the
+authors' lists in ``../shared/reference/official_splits`` (skipped when absent) and
+against the configs that read them.
 """
 import hashlib
+import json
+import os
 import os.path as osp
 import re
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image
 
@@ -20,6 +25,18 @@ from synthetic_voc import make_voc_tree
 from tool_module import load_tool
 
 make_splits = load_tool('make_splits.py', register=True)
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
+                   'pseudoseg')
+DRAWN = 'ImageSets/SegmentationSemi/drawn'
+# The names the configs read and the authors' list each one must hold (docs/data.md).
+RELEASED = {
+    'voc': {'1-2_seed1': 'pascal_voc_seg/2_clean', '1-4_seed1': 'pascal_voc_seg/4_clean',
+            '1-8_seed1': 'pascal_voc_seg/8_clean',
+            '1-16_seed1': 'pascal_voc_seg/16_clean_3',
+            '1-16_seed2': 'pascal_voc_seg/16_clean_14',
+            '1-16_seed3': 'pascal_voc_seg/16_clean_20'},
+    'coco': {f'1-{k}_seed1': f'coco/{k}_all' for k in (32, 64, 128, 256, 512)},
+}
 
 
 @pytest.fixture(scope='module')
@@ -49,7 +66,7 @@ def test_sizes_files_and_class_coverage(voc_tree, voc_manifest):
     pool = _presence(voc_tree, train).sum(0)
     for k, size in ((2, 24), (4, 12), (8, 6)):
         for seed in (1, 2, 3):
-            path = osp.join(voc_tree, f'ImageSets/SegmentationSemi/1-{k}_seed{seed}.txt')
+            path = osp.join(voc_tree, f'{DRAWN}/1-{k}_seed{seed}.txt')
             ids = read_split_file(path)
             assert len(ids) == size and set(ids) <= set(train)
             assert ids == sorted(ids)
@@ -82,7 +99,7 @@ def test_seeds_give_different_lists_and_reruns_are_identical(voc_tree, voc_manif
 def test_generated_split_loads_in_the_dataset(voc_tree, voc_manifest):
     init_default_scope('mmseg')
     ds = SemiVOCDataset(data_root=voc_tree,
-                        ann_file='ImageSets/SegmentationSemi/1-4_seed2.txt',
+                        ann_file=f'{DRAWN}/1-4_seed2.txt',
                         data_prefix=dict(img_path='JPEGImages',
                                          seg_map_path='SegmentationClass'),
                         disjoint_from='ImageSets/Segmentation/val.txt')
@@ -106,7 +123,7 @@ def test_cli_and_missing_source(voc_tree, tmp_path, capsys):
 
 
 def test_format_matches_the_fields_lists(voc_tree, voc_manifest, reference_dir):
-    ours = open(osp.join(voc_tree, 'ImageSets/SegmentationSemi/1-2_seed1.txt')).read()
+    ours = open(osp.join(voc_tree, DRAWN, '1-2_seed1.txt')).read()
     ref = open(osp.join(reference_dir, 'official_splits/pascal_voc_seg/2_clean.txt')
                ).read()
     pattern = re.compile(r'(\d{4}_\d{6}\n)+')
@@ -136,8 +153,105 @@ def test_coco_mode(tmp_path, reference_dir):
     manifest = make_splits.make_splits('coco', str(root), fractions=[2, 4],
                                        seeds=[1], min_per_class=0)
     assert manifest['splits']['1-4_seed1']['count'] == 5
-    text = (root / 'ImageSets' / 'SegmentationSemi' / '1-2_seed1.txt').read_text()
+    text = (root / DRAWN / '1-2_seed1.txt').read_text()
     ref = open(osp.join(reference_dir, 'official_splits/coco/512_all.txt')).read()
     pattern = re.compile(r'(train2017/\d{12}\n)+')
     assert pattern.fullmatch(text) and pattern.fullmatch(ref)
     assert len(manifest['classes']) == 81
+
+
+# ------------------------------------------------------------------ --released
+@pytest.mark.parametrize('dataset', ['voc', 'coco'])
+def test_released_lists_are_the_authors_lists(dataset, tmp_path, reference_dir):
+    root = tmp_path / dataset
+    root.mkdir()
+    make_splits.main([dataset, '--data-root', str(root), '--released'])
+    out = root / 'ImageSets' / 'SegmentationSemi'
+    for name, upstream in RELEASED[dataset].items():
+        ref = osp.join(reference_dir, 'official_splits', upstream + '.txt')
+        assert read_split_file(str(out / f'{name}.txt')) == read_split_file(ref), name
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f'{n}.txt' for n in RELEASED[dataset]] + ['manifest.json'])
+    manifest = json.loads((out / 'manifest.json').read_text())
+    assert manifest['source']['repository'] == 'https://github.com/googleinterns/wss'
+    assert manifest['source']['checked_against'] is None  # no source list here
+    for name, upstream in RELEASED[dataset].items():
+        entry = manifest['splits'][name]
+        assert entry['upstream_path'] == f'data_splits/{upstream}.txt'
+        assert entry['sha256'] == hashlib.sha256(
+            (out / f'{name}.txt').read_bytes()).hexdigest()
+        assert entry['count'] == len(read_split_file(str(out / f'{name}.txt')))
+
+
+@pytest.mark.parametrize('config, upstream', [
+    ('deeplabv3plus_r101_voc_1-16.py', 'pascal_voc_seg/16_clean_3'),
+    ('deeplabv3plus_r101_voc_1-16_supervised.py', 'pascal_voc_seg/16_clean_3'),
+    ('deeplabv3plus_r101_voc_1-16_imglabels.py', 'pascal_voc_seg/16_clean_3'),
+    ('deeplabv3plus_r101_voc_1-16_seed2.py', 'pascal_voc_seg/16_clean_14'),
+    ('deeplabv3plus_r101_voc_1-16_seed3.py', 'pascal_voc_seg/16_clean_20'),
+    ('deeplabv3plus_r101_voc_1-8.py', 'pascal_voc_seg/8_clean'),
+    ('deeplabv3plus_r101_voc_1-4.py', 'pascal_voc_seg/4_clean'),
+    ('deeplabv3plus_r101_voc_1-2.py', 'pascal_voc_seg/2_clean'),
+    ('deeplabv3plus_xception65_coco_1-32.py', 'coco/32_all'),
+    ('deeplabv3plus_xception65_coco_1-512_supervised.py', 'coco/512_all'),
+])
+def test_recipes_read_the_released_list_by_default(config, upstream, tmp_path,
+                                                     reference_dir):
+    """The headline recipe trains on 16_clean_3's ids once --released has run."""
+    dataset = 'coco' if upstream.startswith('coco') else 'voc'
+    make_splits.write_released(dataset, str(tmp_path))
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    train = cfg.train_dataloader.dataset
+    ann_file = train.datasets[0].ann_file if 'datasets' in train else train.ann_file
+    ids = read_split_file(str(tmp_path / ann_file))
+    ref = osp.join(reference_dir, 'official_splits', upstream + '.txt')
+    assert ids == read_split_file(ref)
+
+
+def _shipped_ids(dataset):
+    folder = make_splits.released_dir()
+    manifest = json.load(open(osp.join(folder, 'manifest.json')))
+    return {i for entry in manifest['datasets'][dataset].values()
+            for i in read_split_file(osp.join(folder, entry['file']))}
+
+
+def test_released_ids_are_checked_against_the_source_list(tmp_path):
+    ids = sorted(_shipped_ids('voc'))
+    assert len(ids) == 1059  # the union of the six VOC lists
+    train = tmp_path / 'ImageSets' / 'Segmentation' / 'train.txt'
+    train.parent.mkdir(parents=True)
+    train.write_text('\n'.join(i for i in ids if i != '2010_004493') + '\n')
+    with pytest.raises(ValueError, match=r"1 id\(s\) of the released list "
+                       r"pascal_voc_seg/16_clean_3.txt are not in .*train.txt: "
+                       r"'2010_004493'"):
+        make_splits.write_released('voc', str(tmp_path))
+    train.write_text('\n'.join(ids) + '\n')
+    manifest = make_splits.write_released('voc', str(tmp_path))
+    assert manifest['source']['checked_against'] == 'ImageSets/Segmentation/train.txt'
+
+
+def test_released_refuses_other_datasets_and_split_options(tmp_path, capsys):
+    with pytest.raises(ValueError, match=r"published lists for \['coco', 'voc'\] "
+                       r"only, not 'folder'"):
+        make_splits.write_released('folder', str(tmp_path))
+    with pytest.raises(SystemExit, match='drop --fractions/--counts'):
+        make_splits.main(['voc', '--data-root', str(tmp_path), '--released',
+                          '--fractions', '2'])
+    with pytest.raises(FileNotFoundError, match='nope does not exist'):
+        make_splits.write_released('voc', str(tmp_path / 'nope'))
+    assert not os.listdir(tmp_path)
+
+
+def test_shipped_lists_carry_the_licence_and_their_hashes():
+    folder = make_splits.released_dir()
+    assert open(osp.join(folder, 'LICENSE')).read().lstrip().startswith(
+        'Apache License')
+    assert 'googleinterns/wss' in open(osp.join(folder, 'README.md')).read()
+    manifest = json.load(open(osp.join(folder, 'manifest.json')))
+    for dataset, names in RELEASED.items():
+        assert set(manifest['datasets'][dataset]) == set(names)
+        for name, upstream in names.items():
+            entry = manifest['datasets'][dataset][name]
+            assert entry['file'] == upstream + '.txt'
+            assert entry['sha256'] == make_splits.sha256_of(
+                osp.join(folder, entry['file']))

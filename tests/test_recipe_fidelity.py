@@ -18,6 +18,7 @@ Pinned released-code behaviour:
 """
 import functools
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -199,19 +200,25 @@ def test_table7_configs_label_the_1464_voc_train_images():
 
 
 def test_numbers_are_cited_only_for_the_measured_backbone():
-    """A ResNet recipe quoting a low-data or COCO number would quote an Xception-65
-    result; only the R101 'full' (1.4k/9k) row was measured with ResNet-101."""
+    """A config quotes a paper number of another backbone only with that backbone's
+    name beside it: the Xception-65 low-data and COCO numbers appear in Xception-65
+    recipes only, and the ResNet-50 image-level numbers (paper Table 4, docs/method.md
+    §8) only next to 'R50' / 'ResNet-50'."""
     xception_numbers = ('56.03', '64.00', '70.20', '67.06', '73.13', '73.79',
                         '71.22', '74.70', '75.29')
+    r50_numbers = ('73.51', '71.79', '69.15', '73.8')
     for name in experiment_configs():
         with open(osp.join(CONFIG_DIR, name), encoding='utf-8') as f:
             header = ''.join(line for line in f if line.startswith('#'))
         if 'xception65' not in name:
             assert not any(n in header for n in xception_numbers), name
-            assert '73.8' not in header, name  # a ResNet-50 number
+        for number in r50_numbers:
+            for line in header.splitlines():
+                if number in line:
+                    assert re.search(r'R50 ' + re.escape(number) + r'|ResNet-50 '
+                                     + re.escape(number), line), (name, line)
         if 'r50' in name:
             assert '73.23' not in header, name
-
 
 
 def test_method_doc_sections_and_every_reference_to_them():
@@ -225,6 +232,7 @@ def test_method_doc_sections_and_every_reference_to_them():
     assert headings == [str(n) for n in range(1, 11)]
     files = glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
     files += glob.glob(osp.join(repo, 'docs', '*.md'))
+    files += [osp.join(repo, 'README.md')]
     cited = 0
     for path in files:
         with open(path, encoding='utf-8') as f:
@@ -233,4 +241,4 @@ def test_method_doc_sections_and_every_reference_to_them():
             for number in filter(None, match.groups()):
                 assert 1 <= int(number) <= 10, (path, match.group(0))
             cited += 1
-    assert cited >= 40
+    assert cited >= 25

@@ -1,6 +1,22 @@
-"""Generate labelled splits by seeded, class-aware rejection sampling (docs/method.md §6).
+"""Write labelled splits: the paper's released lists, or seeded class-aware draws.
 
-For each fraction ``1/k`` and seed, draw ``ceil(N / k)`` ids of the source list
+``--released`` (VOC, COCO) writes the lists published with the authors' code
+(googleinterns/wss, Apache-2.0; shipped in
+``mmseg_pseudoseg/datasets/released_splits/`` with their licence) under the names
+the configs read, after checking each file's SHA-256 and, when the source list is
+present, that every id is in it (docs/method.md §6):
+
+    python tools/make_splits.py voc  --data-root data/VOCdevkit/VOC2012 --released
+    python tools/make_splits.py coco --data-root data/coco --released
+
+VOC: ``1-16_seed1`` = ``16_clean_3`` (the paper's 1/16), ``1-16_seed2`` =
+``16_clean_14``, ``1-16_seed3`` = ``16_clean_20``, ``1-8_seed1`` = ``8_clean``,
+``1-4_seed1`` = ``4_clean``, ``1-2_seed1`` = ``2_clean``; COCO ``1-<k>_seed1`` =
+``<k>_all``. They go to ``<data-root>/ImageSets/SegmentationSemi/`` with a
+``manifest.json`` that names the repository, upstream path and commit of each.
+
+Without ``--released`` the tool draws its own splits (docs/method.md §6). For each
+fraction ``1/k`` and seed, draw ``ceil(N / k)`` ids of the source list
 (VOC ``train``: 1,464 ids; COCO ``train2017``: 118,287) uniformly without
 replacement, and redraw until every class appears in at least ``--min-per-class``
 sampled images (the paper's Appendix C). Class presence is read from the label
@@ -12,8 +28,9 @@ source list are reported and not required.
     python tools/make_splits.py folder --data-root data/my_dataset --fractions 4 8
     python tools/make_splits.py folder --data-root data/my_dataset --counts 50 100
 
-Writes ``<data-root>/ImageSets/SegmentationSemi/1-<k>_seed<s>.txt`` (one id per
-line, sorted, the format of the field's standard lists) and ``manifest.json`` there
+Writes ``<data-root>/ImageSets/SegmentationSemi/drawn/1-<k>_seed<s>.txt`` (one id
+per line, sorted, the format of the field's standard lists; a folder of their own, so
+the released lists keep the names the configs read) and ``manifest.json`` there
 (source list and its SHA-256, per split: count, tries, images per class, SHA-256 of
 the file). Default fractions: VOC 1/2 1/4 1/8 1/16, COCO 1/32 ... 1/512; seeds
 1 2 3. ``--counts n ...`` draws splits of ``n`` images (``n<n>_seed<s>.txt``). The
@@ -39,16 +56,17 @@ from PIL import Image
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+OUT_DIR = 'ImageSets/SegmentationSemi'
+DRAWN_DIR = OUT_DIR + '/drawn'
 DEFAULTS = {
     'voc': dict(source='ImageSets/Segmentation/train.txt',
                 mask_dir='SegmentationClass', image_dir='JPEGImages',
-                fractions=[2, 4, 8, 16]),
+                fractions=[2, 4, 8, 16], out_dir=DRAWN_DIR),
     'coco': dict(source='ImageSets/train2017.txt', mask_dir='masks', image_dir='',
-                 fractions=[32, 64, 128, 256, 512]),
+                 fractions=[32, 64, 128, 256, 512], out_dir=DRAWN_DIR),
     'folder': dict(source=None, mask_dir='labelled/masks',
                    image_dir='labelled/images', fractions=[], out_dir='splits'),
 }
-OUT_DIR = 'ImageSets/SegmentationSemi'
 IGNORE_INDEX = 255
 
 
@@ -188,7 +206,7 @@ def make_splits(dataset: str, data_root: str, source: Optional[str] = None,
                                                      read_split_file)
     defaults = DEFAULTS[dataset]
     mask_dir = mask_dir or defaults['mask_dir']
-    out_dir = out_dir or defaults.get('out_dir', OUT_DIR)
+    out_dir = out_dir or defaults['out_dir']
     fractions = list(fractions) or ([] if counts else defaults['fractions'])
     if not fractions and not counts:
         raise ValueError(f'{dataset}: give --fractions and/or --counts.')
@@ -259,11 +277,84 @@ def make_splits(dataset: str, data_root: str, source: Optional[str] = None,
     return manifest
 
 
+def released_dir() -> str:
+    """The folder of the shipped released lists (``manifest.json``, ``LICENSE``)."""
+    import mmseg_pseudoseg
+    return osp.join(osp.dirname(osp.abspath(mmseg_pseudoseg.__file__)), 'datasets',
+                    'released_splits')
+
+
+def write_released(dataset: str, data_root: str,
+                   out_dir: Optional[str] = None) -> Dict:
+    """Write the authors' published lists under the configs' names; return the manifest.
+
+    Each shipped file must match the SHA-256 recorded in
+    ``released_splits/manifest.json``; when the dataset's source list
+    (``DEFAULTS[dataset]['source']``) exists under ``data_root``, every id must be
+    in it. The files are copied byte for byte.
+    """
+    from mmseg_pseudoseg.datasets.split_file import (format_offenders,
+                                                     read_split_file)
+    folder = released_dir()
+    with open(osp.join(folder, 'manifest.json')) as f:
+        shipped = json.load(f)
+    if dataset not in shipped['datasets']:
+        raise ValueError(f'--released: the authors published lists for '
+                         f'{sorted(shipped["datasets"])} only, not {dataset!r}.')
+    if not osp.isdir(data_root):
+        raise FileNotFoundError(f'data root {data_root} does not exist.')
+    source_rel = DEFAULTS[dataset]['source']
+    source_path = osp.join(data_root, source_rel)
+    source_ids = (set(read_split_file(source_path,
+                                      image_dir=DEFAULTS[dataset]['image_dir']))
+                  if osp.isfile(source_path) else None)
+    out_dir = out_dir or OUT_DIR
+    out_abs = osp.join(data_root, out_dir)
+    os.makedirs(out_abs, exist_ok=True)
+    splits = {}
+    for name, entry in shipped['datasets'][dataset].items():
+        path = osp.join(folder, entry['file'])
+        if sha256_of(path) != entry['sha256']:
+            raise RuntimeError(f'{path} does not match the SHA-256 in '
+                               f'{osp.join(folder, "manifest.json")}; reinstall '
+                               'mmseg_pseudoseg to restore the released list.')
+        ids = read_split_file(path)
+        if source_ids is not None:
+            missing = [i for i in ids if i not in source_ids]
+            if missing:
+                raise ValueError(f'{len(missing)} id(s) of the released list '
+                                 f'{entry["file"]} are not in {source_path}: '
+                                 f'{format_offenders(missing)}.\nCheck that '
+                                 '--data-root is the dataset the paper used.')
+        rel = osp.join(out_dir, name + '.txt')
+        with open(path, 'rb') as src, open(osp.join(data_root, rel), 'wb') as dst:
+            dst.write(src.read())
+        splits[name] = dict(entry, file=rel, origin='released',
+                            upstream_repository=shipped['repository'])
+        print(f'{rel}: {len(ids)} ids (released {entry["upstream_path"]})')
+    manifest = {'tool': 'tools/make_splits.py --released', 'dataset': dataset,
+                'source': {'repository': shipped['repository'],
+                           'license': shipped['license'],
+                           'checked_against': source_rel if source_ids is not None
+                           else None},
+                'splits': splits}
+    with open(osp.join(out_abs, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    if source_ids is None:
+        print(f'note: {source_path} not found, ids not checked against it',
+              file=sys.stderr)
+    return manifest
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('dataset', choices=sorted(DEFAULTS))
     parser.add_argument('--data-root', required=True,
                         help='VOC2012 folder, COCO root or your dataset folder')
+    parser.add_argument('--released', action='store_true',
+                        help="voc/coco: write the authors' published lists "
+                        '(googleinterns/wss) under the names the configs read, '
+                        f'in {OUT_DIR}/, instead of drawing splits')
     parser.add_argument('--source', help='list to sample from, relative to '
                         'data-root (VOC: ImageSets/Segmentation/train.txt; COCO: '
                         'ImageSets/train2017.txt)')
@@ -283,13 +374,21 @@ def parse_args(argv=None):
     parser.add_argument('--min-per-class', type=int, default=1)
     parser.add_argument('--max-tries', type=int, default=100000)
     parser.add_argument('--out-dir', help='output folder, relative to data-root '
-                        f'(default {OUT_DIR}; folder: splits)')
+                        f'(default: {OUT_DIR} with --released, {DRAWN_DIR} for '
+                        'drawn voc/coco splits, splits for folder)')
     parser.add_argument('--nproc', type=int, default=1)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.released:
+        if args.fractions or args.counts:
+            raise SystemExit('--released writes the published lists; drop '
+                             '--fractions/--counts, or drop --released to draw '
+                             'splits.')
+        write_released(args.dataset, args.data_root, args.out_dir)
+        return
     make_splits(args.dataset, args.data_root, args.source, args.mask_dir,
                 args.fractions, args.seeds, args.min_per_class, args.max_tries,
                 args.out_dir, args.nproc, args.counts, args.classes,

@@ -1,3 +1,4 @@
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, MobileNetV2; not in the paper.
 # Backbone variant (no published PseudoSeg number): the 1/16 unlabelled VOC recipe
 # with DeepLabv3+ / MobileNetV2 at OS 16; the recipe's SGD schedule unchanged.
 _base_ = [

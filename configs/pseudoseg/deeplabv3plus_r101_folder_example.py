@@ -1,3 +1,4 @@
+# Model zoo: your own folders, extra unlabelled, ResNet-101; no paper number.
 # Your own dataset from folders (no published number): the headline recipe
 # (DeepLabv3+ R101 OS16, 8 labelled + 8 unlabelled per GPU) on
 # data/my_dataset/{labelled/{images,masks},unlabelled/images,val/{images,masks}}.

@@ -1,3 +1,4 @@
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, ResNet-101 on 1 GPU; paper 57.60.
 # The headline recipe's Table row (VOC 1/16 unlabelled, R101 OS16) on ONE GPU with
 # the paper's effective batch: 4 labelled + 4 unlabelled per step (the paper's
 # per-GPU batch on its 16 GPUs) and gradients accumulated over 16 steps = 64 + 64

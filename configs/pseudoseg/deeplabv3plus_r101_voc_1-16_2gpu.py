@@ -1,3 +1,4 @@
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, ResNet-101 on 2 GPUs; paper 57.60.
 # The headline recipe's Table row (VOC 1/16 unlabelled, R101 OS16) on TWO GPUs with
 # the paper's effective batch: 4 labelled + 4 unlabelled per GPU and step, gradients
 # accumulated over 8 steps = 2 x 4 x 8 = 64 + 64 per update, lr 0.007, 30k updates

@@ -1,6 +1,6 @@
-# VOC12 low-data, docs/method.md §8 row 'PseudoSeg, image-level labels', column 1/16:
-# 92 labelled (split 1-16_seed1) + train_aug with image-level labels,
-# ResNet-101. Closest paper row: the same row with Xception-65 (no ResNet-101 number).
+# Model zoo: VOC 1/16 (16_clean_3), image-level labels, R101; paper: R50 only (Table 4).
+# 92 labelled images (1-16_seed1.txt = 16_clean_3.txt) + train_aug with
+# image-level labels; no ResNet-101 number is cited (docs/method.md §8).
 _base_ = [
     './_base_/models/pseudoseg_deeplabv3plus_r101-os16.py',
     './_base_/datasets/voc_semi_imglabels.py',

@@ -1,6 +1,5 @@
-# VOC12 low-data, docs/method.md §8 row 'Supervised baseline', column 1/16:
-# split draw 2 of 3 (docs/method.md §6: 1/16 has three draws; report mean and
-# spread), ResNet-101. Closest paper row: Xception-65 (no ResNet-101 number).
+# Model zoo: VOC 1/16 (16_clean_14), supervised baseline, ResNet-101; no paper number.
+# The 92 labelled images only (1-16_seed2.txt = 16_clean_14.txt), same model and schedule.
 _base_ = ['./deeplabv3plus_r101_voc_1-16_supervised.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-16_seed2.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

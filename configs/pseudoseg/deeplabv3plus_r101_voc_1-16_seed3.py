@@ -1,6 +1,6 @@
-# VOC12 low-data, docs/method.md §8 row 'PseudoSeg, unlabelled', column 1/16:
-# split draw 3 of 3 (docs/method.md §6: 1/16 has three draws; report mean and
-# spread), ResNet-101. Closest paper row: Xception-65 (no ResNet-101 number).
+# Model zoo: VOC 1/16 (16_clean_20), extra unlabelled, ResNet-101; no paper number.
+# The headline recipe on another published 1/16 list: 92 labelled images,
+# ImageSets/SegmentationSemi/1-16_seed3.txt = 16_clean_20.txt (make_splits.py --released).
 _base_ = ['./deeplabv3plus_r101_voc_1-16.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-16_seed3.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

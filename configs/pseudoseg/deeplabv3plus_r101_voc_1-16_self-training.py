@@ -1,3 +1,4 @@
+# Model zoo: VOC 1/16 (16_clean_3), self-training baseline, ResNet-101; paper §4.4.
 # Paper §4.4 self-training baseline on the 1/16 split: offline one-hot pseudo labels of
 # the supervised teacher at confidence 0.5 (tools/make_self_training_labels.py).
 _base_ = [

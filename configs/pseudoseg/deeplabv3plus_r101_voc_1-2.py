@@ -1,6 +1,7 @@
-# VOC12 low-data, docs/method.md §8 row 'PseudoSeg, unlabelled', column 1/2:
-# 732 labelled (split 1-2_seed1) + train_aug unlabelled, ResNet-101.
-# The paper reports no 1/2 number for any backbone.
+# Model zoo: VOC 1/2 (2_clean), extra unlabelled, ResNet-101; paper 72.41 (Table 2).
+# 732 labelled images (1-2_seed1.txt = 2_clean.txt, tools/make_splits.py
+# --released) + train_aug without labels; DeepLabv3+ R101 OS16, 8 labelled +
+# The headline recipe (deeplabv3plus_r101_voc_1-16.py) with this split.
 _base_ = ['./deeplabv3plus_r101_voc_1-16.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-2_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,6 +1,6 @@
-# VOC12 low-data, docs/method.md §8 row 'Supervised baseline', column 1/2:
-# the 732 labelled images only (split 1-2_seed1), ResNet-101, same model and
-# schedule as the PseudoSeg recipe. The paper reports no 1/2 number for any backbone.
+# Model zoo: VOC 1/2 (2_clean), supervised baseline, ResNet-101; no paper number.
+# The 732 labelled images only (1-2_seed1.txt = 2_clean.txt), same model and
+# schedule as the PseudoSeg recipe.
 _base_ = ['./deeplabv3plus_r101_voc_1-16_supervised.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-2_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,6 +1,7 @@
-# VOC12 low-data, docs/method.md §8 row 'PseudoSeg, unlabelled', column 1/8:
-# 183 labelled (split 1-8_seed1) + train_aug unlabelled, ResNet-101.
-# Closest paper row: the same row with Xception-65 (no ResNet-101 number).
+# Model zoo: VOC 1/8 (8_clean), extra unlabelled, ResNet-101; paper 65.50 (Table 2).
+# 183 labelled images (1-8_seed1.txt = 8_clean.txt, tools/make_splits.py
+# --released) + train_aug without labels; DeepLabv3+ R101 OS16, 8 labelled +
+# The headline recipe (deeplabv3plus_r101_voc_1-16.py) with this split.
 _base_ = ['./deeplabv3plus_r101_voc_1-16.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-8_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,6 +1,6 @@
-# VOC12 1.4k/9k, docs/method.md §8 column 'full', row 'PseudoSeg, unlabelled', ResNet-101
-# as the paper's comparison row (73.23 mIoU, R101); 1,464 VOC train labelled,
-# the other 9k train_aug images extra.
+# Model zoo: VOC full (1,464), extra unlabelled, ResNet-101; paper 73.23.
+# 1,464 VOC train images labelled, the other 9,118 train_aug images (aug.txt,
+# the paper's "9k") extra; the extra set excludes the labelled images.
 _base_ = ['./deeplabv3plus_r101_voc_1-16.py']
 labelled_split = 'ImageSets/Segmentation/train.txt'
 extra_split = 'ImageSets/Segmentation/aug.txt'  # train_aug - train: 9,118

@@ -1,7 +1,6 @@
-# VOC12 low-data, docs/method.md §8 row 'PseudoSeg, unlabelled', column 1/16, with
-# DeepLabv3+ / ResNet-50 V1c (backbone variant of the 1/16 recipe). Closest paper
-# row: the same row with Xception-65 (the paper's ResNet-50 number is for the
-# 'full' column with image-level labels).
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, ResNet-50; no paper number.
+# The headline recipe with DeepLabv3+ / ResNet-50 V1c (the paper's ResNet-50
+# numbers are for image-level labels, Table 4).
 _base_ = [
     './_base_/models/pseudoseg_deeplabv3plus_r50-os16.py',
     './_base_/datasets/voc_semi_unlabelled.py',

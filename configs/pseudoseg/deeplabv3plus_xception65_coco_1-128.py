@@ -1,5 +1,6 @@
-# COCO, docs/method.md §8 (Xception-65, as the paper), row 'PseudoSeg, unlabelled',
-# column 1/128 of train2017 (split 1-128_seed1; 39.11 mIoU).
+# Model zoo: COCO 1/128 (128_all), extra unlabelled, Xception-65; paper 39.11.
+# 925 labelled train2017 images (1-128_seed1.txt = 128_all.txt), the rest of
+# train2017 extra (the labelled split excluded).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-128_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

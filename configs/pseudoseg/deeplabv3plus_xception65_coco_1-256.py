@@ -1,5 +1,6 @@
-# COCO, docs/method.md §8 (Xception-65, as the paper), row 'PseudoSeg, unlabelled',
-# column 1/256 of train2017 (split 1-256_seed1; 37.11 mIoU).
+# Model zoo: COCO 1/256 (256_all), extra unlabelled, Xception-65; paper 37.11.
+# 463 labelled train2017 images (1-256_seed1.txt = 256_all.txt), the rest of
+# train2017 extra (the labelled split excluded).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-256_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,5 +1,6 @@
-# COCO, docs/method.md §8 (Xception-65), row 'PseudoSeg, image-level labels', column
-# 1/256 of train2017 (split 1-256_seed1; the paper reports no number for it).
+# Model zoo: COCO 1/256 (256_all), image-level labels, Xception-65; not reported.
+# 463 labelled train2017 images (1-256_seed1.txt = 256_all.txt), the rest of
+# train2017 extra with image-level labels (the labelled split excluded).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32_imglabels.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-256_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,5 +1,6 @@
-# COCO, docs/method.md §8 (Xception-65), row 'PseudoSeg, image-level labels', column
-# 1/32 of train2017 (split 1-32_seed1; the paper reports no number for it).
+# Model zoo: COCO 1/32 (32_all), image-level labels, Xception-65; not reported.
+# 3,697 labelled train2017 images (1-32_seed1.txt = 32_all.txt), the rest of
+# train2017 extra with image-level labels (the labelled split excluded).
 _base_ = [
     './_base_/models/pseudoseg_deeplabv3plus_xception65-os16.py',
     './_base_/datasets/coco_semi_imglabels.py',

@@ -1,5 +1,5 @@
-# COCO, docs/method.md §8 (Xception-65, as the paper), row 'Supervised', column 1/32
-# of train2017 (split 1-32_seed1; 42.24 mIoU).
+# Model zoo: COCO 1/32 (32_all), supervised baseline, Xception-65; paper 42.24.
+# The 3,697 labelled train2017 images only (1-32_seed1.txt = 32_all.txt).
 _base_ = [
     './_base_/models/deeplabv3plus_xception65-os16.py',
     './_base_/datasets/coco_supervised.py',

@@ -1,5 +1,6 @@
-# COCO, docs/method.md §8 (Xception-65, as the paper), row 'PseudoSeg, unlabelled',
-# column 1/512 of train2017 (split 1-512_seed1; 29.78 mIoU).
+# Model zoo: COCO 1/512 (512_all), extra unlabelled, Xception-65; paper 29.78.
+# 232 labelled train2017 images (1-512_seed1.txt = 512_all.txt), the rest of
+# train2017 extra (the labelled split excluded).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-512_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

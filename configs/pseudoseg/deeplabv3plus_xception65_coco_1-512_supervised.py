@@ -1,5 +1,5 @@
-# COCO, docs/method.md §8 (Xception-65, as the paper), row 'Supervised', column 1/512
-# of train2017 (split 1-512_seed1; 22.94 mIoU).
+# Model zoo: COCO 1/512 (512_all), supervised baseline, Xception-65; paper 22.94.
+# The 232 labelled train2017 images only (1-512_seed1.txt = 512_all.txt).
 _base_ = ['./deeplabv3plus_xception65_coco_1-32_supervised.py']
 labelled_split = 'ImageSets/SegmentationSemi/1-512_seed1.txt'
 train_dataloader = _base_.train_dataloader  # edit the inherited dict in place

@@ -1,6 +1,5 @@
-# VOC12 low-data, docs/method.md §8 row 'PseudoSeg, unlabelled', column 1/16, with the
-# released code's Xception-65, the backbone the paper measured (67.06 mIoU);
-# needs the timm weights (model base).
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, Xception-65; paper 67.06.
+# The released code's backbone; needs the timm weights (model base).
 _base_ = [
     './_base_/models/pseudoseg_deeplabv3plus_xception65-os16.py',
     './_base_/datasets/voc_semi_unlabelled.py',

@@ -1,3 +1,4 @@
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, SegFormer MiT-B2; not in the paper.
 # Backbone variant (no published PseudoSeg number): the 1/16 unlabelled VOC recipe
 # with SegFormer MiT-B2 + SegformerHead. Optimiser: mmseg's SegFormer schedule
 # (AdamW lr 6e-5, wd 0.01, heads at 10x lr, 1,500-iteration warm-up, poly 1.0) over

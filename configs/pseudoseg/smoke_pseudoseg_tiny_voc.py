@@ -1,3 +1,4 @@
+# Model zoo: plumbing test, PseudoSeg on a tiny VOC tree; no paper number.
 # Plumbing smoke test with PseudoSeg (integration skeleton): the headline
 # recipe (deeplabv3plus_r101_voc_1-16) with a tiny ResNetV1c-18, crop 32, batch 2 + 2
 # and 2 iterations, on a tiny VOC-format tree (point data_root at it).

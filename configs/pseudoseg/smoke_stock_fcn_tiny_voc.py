@@ -1,3 +1,4 @@
+# Model zoo: plumbing test, stock FCN on a tiny VOC tree; no paper number.
 # Plumbing smoke test: a stock mmseg EncoderDecoder, a few iterations on a
 # tiny VOC-format tree (tests make one; point data_root at it with --cfg-options).
 _base_ = ['./_base_/default_runtime.py']

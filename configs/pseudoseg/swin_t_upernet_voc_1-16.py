@@ -1,3 +1,4 @@
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, UPerNet Swin-T; not in the paper.
 # Backbone variant (no published PseudoSeg number): the 1/16 unlabelled VOC recipe
 # with UPerNet / Swin-T. Optimiser: mmseg's Swin schedule (AdamW lr 6e-5, wd 0.01,
 # no decay on position tables and norms, 1,500-iteration warm-up, poly 1.0) over the

@@ -1,3 +1,4 @@
+# Model zoo: VOC 1/16 (16_clean_3), extra unlabelled, UPerNet ViT-B/16; not in the paper.
 # Backbone variant (no published PseudoSeg number): the 1/16 unlabelled VOC recipe
 # with UPerNet / ViT-B/16 (+ multi-level neck). Single-resolution backbone: the SGC
 # hypercolumn takes layers 9 and 12, both at stride 16 (model base). Optimiser:

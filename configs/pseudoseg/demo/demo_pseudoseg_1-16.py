@@ -1,4 +1,4 @@
-# Embedded demo (README command 1), base of the 'PseudoSeg, extra unlabelled' row
+# Embedded demo (`make demo`), base of the 'PseudoSeg, extra unlabelled' row
 # (demo_pseudoseg_1-16_ema-rampup adds two options) and itself the optional row
 # 'PseudoSeg recipe settings' (tools/demo.py --optional): the headline VOC recipe
 # (deeplabv3plus_r101_voc_1-16) scaled down for a 2-core CPU. Changed:

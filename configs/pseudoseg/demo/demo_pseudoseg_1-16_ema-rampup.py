@@ -4,7 +4,7 @@
 # pass (EMATeacherHook, momentum 0.99: a ~100-iteration memory in a 1,200-iteration
 # run) and a sigmoid λ_u ramp-up over the first 600 iterations
 # (UnsupWeightRampUpHook). The paper starts from ImageNet weights, whose pseudo labels
-# are usable from step 0; from scratch they are not (README "Demo").
+# are usable from step 0; from scratch they are not (docs/demo.md).
 # Data, model, schedule and initialisation are otherwise demo_pseudoseg_1-16's.
 _base_ = ['./demo_pseudoseg_1-16.py']
 model = dict(semi_train_cfg=dict(teacher='ema'))

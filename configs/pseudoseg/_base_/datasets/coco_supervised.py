@@ -1,8 +1,9 @@
 # COCO 2017 as 81-class segmentation (80 things + background), labelled split only
 # (supervised baselines; docs/method.md §6). Layout (tools/convert_coco_object.py,
-# tools/make_splits.py coco):
+# tools/make_splits.py coco --released):
 #   data/coco/train2017, val2017 (images), masks/{train2017,val2017} (class PNGs),
 #   ImageSets/{train2017,val2017}.txt, ImageSets/SegmentationSemi/1-32_seed1.txt ...
+#   (the paper's lists, tools/make_splits.py coco --released; 1-32_seed1 = 32_all)
 # The model needs num_classes=81 and the 641 eval crop (set by the COCO recipes).
 _base_ = ['./pipelines.py']
 dataset_type = 'SemiCOCOObjectDataset'

@@ -2,7 +2,8 @@
 # Layout (tools/convert_voc_aug.py, tools/make_splits.py):
 #   data/VOCdevkit/VOC2012/JPEGImages, SegmentationClass (val masks),
 #   SegmentationClassAug (train/train_aug masks), ImageSets/Segmentation/*.txt,
-#   ImageSets/SegmentationSemi/1-16_seed1.txt ... (labelled splits)
+#   ImageSets/SegmentationSemi/1-16_seed1.txt ... (labelled splits: the paper's
+#   lists, tools/make_splits.py voc --released; 1-16_seed1 = 16_clean_3)
 # Batch: 8 labelled images per GPU; 8 GPUs = the paper's 64 labelled per step.
 _base_ = ['./pipelines.py']
 dataset_type = 'SemiVOCDataset'

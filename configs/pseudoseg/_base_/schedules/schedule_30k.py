@@ -3,9 +3,9 @@
 # checkpoint every 2k iterations; the best-mIoU checkpoint is kept as
 # best_mIoU_iter_*.pth next to the final iter_30000.pth (both are reported).
 #
-# Weight decay 4e-5: the released code's value (TF DeepLab's default for
-# Xception/MobileNet), used by the paper for every backbone. TF DeepLab suggests
-# 1e-4 for ResNets; we keep the paper's value so all recipes share one schedule.
+# Weight decay 4e-5: the released code's default (--weight_decay, whose comment
+# advises 1e-4 for ResNet variants; the paper gives no value, docs/method.md §7),
+# kept for every backbone so all recipes share one schedule.
 # As in TF DeepLab, norm layers, biases and depthwise convs do not decay. Nor do the
 # SGC's key, query and output layers (conv and its BN shift): the released code
 # builds them outside every regularised arg_scope (core/train_utils_core.py:196-206
