@@ -3,20 +3,22 @@
 # into a new temporary folder and run `make install`, `make test` and
 # `make demo` there, with a private pip cache, printing each stage's wall time.
 #
-#   bash scripts/check_fresh_clone.sh [--cache DIR] [--no-demo] [--keep]
+#   bash scripts/check_fresh_clone.sh [--cache DIR] [--no-demo] [--no-test] [--keep]
 #
 #   --cache DIR  pip cache to use (default: a new, empty one: "from nothing");
 #                run twice with the same DIR for the warm-cache figures
 #   --no-demo    stop after `make test`
+#   --no-test    stop after `make install`
 #   --keep       keep the clone (default: removed at the end)
 # Exit status: that of the first stage that failed, else 0.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-cache="" demo=1 keep=0
+cache="" demo=1 test=1 keep=0
 while [ $# -gt 0 ]; do
   case $1 in
     --cache) cache=$2; shift 2 ;;
     --no-demo) demo=0; shift ;;
+    --no-test) test=0; demo=0; shift ;;
     --keep) keep=1; shift ;;
     *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
   esac
@@ -46,7 +48,8 @@ echo "[fresh] $(date -u +%FT%TZ) $(nproc) cores, pip cache $cache ($(du -sh "$ca
 git clone -q "$src" "$work/repo" || exit 1
 echo "[fresh] cloned $(git -C "$work/repo" rev-parse --short HEAD) into $work/repo"
 unset VIRTUAL_ENV
-if run_stage install make install && run_stage test make test && [ $demo -eq 1 ]; then
+if run_stage install make install && [ $test -eq 1 ] && run_stage test make test \
+   && [ $demo -eq 1 ]; then
   run_stage demo make demo
 fi
 grep -h '^\[install\]' "$log/install.log" 2>/dev/null | sed 's/^/    /'
