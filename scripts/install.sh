@@ -7,7 +7,7 @@
 # Stages (order matters): build tools; torch, numpy and opencv-python (mmcv is
 # compiled against this torch, and opencv-python present at build time is the
 # OpenCV that mmcv's metadata then requires); mmcv 2.1.0 from source (its only
-# release for this torch; compiled with ninja on every core, ~8 min on 2 cores;
+# release for this torch; compiled with ninja on every core, ~19 min on 2 cores;
 # pip caches the built wheel, so later installs take seconds); the rest.
 # Environment: PYTHON (interpreter for the venv, default python3), MAX_JOBS
 # (parallel compile jobs for mmcv, default: all cores).
@@ -33,7 +33,7 @@ else
   stage "torch (CPU build where available), numpy, opencv-python"
   pip_install torch numpy opencv-python
   if ! "$PY" -c 'import mmcv.ops' 2>/dev/null; then
-    stage "mmcv from source with its ops (first time ~8 min on 2 cores; then pip's wheel cache)"
+    stage "mmcv from source with its ops (first time ~19 min on 2 cores; then pip's wheel cache)"
     MAX_JOBS=${MAX_JOBS:-$(nproc)} pip_install --no-build-isolation mmcv
   fi
   stage "requirements.txt requirements-demo.txt"
