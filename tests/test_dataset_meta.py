@@ -22,7 +22,7 @@ from PIL import Image
 
 import mmseg_pseudoseg  # noqa: F401  (registration)
 from mmseg.apis import MMSegInferencer, inference_model, init_model
-from mmseg_pseudoseg.apis import export_stock_model, stock_config
+from mmseg_pseudoseg.apis import export_stock_model, stock_config, trained_classes
 from mmseg_pseudoseg.datasets.coco_object_semi import (COCO_OBJECT_CLASSES,
                                                        label_colormap)
 from synthetic_folder import CLASSES3, make_folder_tree
@@ -73,13 +73,19 @@ def test_training_writes_classes_and_palette(folder_model):
 
 
 def test_mmseg_inferencer_paints_the_trained_colours(folder_model):
-    inferencer = MMSegInferencer(model=folder_model['config'],
-                                 weights=folder_model['checkpoint'], device='cpu')
+    config, ckpt = folder_model['config'], folder_model['checkpoint']
+    plain = MMSegInferencer(model=config, weights=ckpt, device='cpu')
+    assert tuple(plain.model.dataset_meta['classes']) == CLASSES3
+    # mmseg's inferencer paints with Cityscapes' classes unless it is given them
+    assert plain.visualizer.dataset_meta['classes'][0] == 'road'
+    assert trained_classes(ckpt) == dict(classes=list(CLASSES3), palette=COLOURS)
+    inferencer = MMSegInferencer(model=config, weights=ckpt, device='cpu',
+                                 **trained_classes(ckpt))
     assert tuple(inferencer.visualizer.dataset_meta['classes']) == CLASSES3
     image = val_images(folder_model['root'])[0]
     out = inferencer(image, return_vis=True, opacity=1.0, with_labels=False)
     pred = np.asarray(out['predictions'])
-    painted = out['visualization'][0]  # RGB; opacity 1: the class colours alone
+    painted = out['visualization']  # RGB; opacity 1: the class colours alone
     np.testing.assert_array_equal(painted, np.asarray(COLOURS, np.uint8)[pred])
 
 

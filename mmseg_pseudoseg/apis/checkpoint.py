@@ -14,7 +14,8 @@ from ..compat import load_local_checkpoint
 from ..models.segmentors.pseudoseg import TRAINING_ONLY_PREFIXES
 
 __all__ = ['CheckpointError', 'TRAINING_ONLY_PREFIXES', 'read_checkpoint',
-           'state_dict_of', 'check_state_dict', 'check_classes', 'model_num_classes']
+           'state_dict_of', 'check_state_dict', 'check_classes', 'model_num_classes',
+           'trained_classes']
 
 
 class CheckpointError(ValueError):
@@ -107,3 +108,21 @@ def check_classes(ckpt: dict, num_classes: Optional[int], path: str,
         f'checkpoint {path} was trained on {len(classes)} classes ({names}) but config '
         f'{config} has {num_classes} classes (decode_head.num_classes={num_classes}) '
         '-- pass the config the checkpoint was trained with.')
+
+
+def trained_classes(path: str) -> dict:
+    """``dict(classes, palette)`` a checkpoint was trained with
+    (``meta.dataset_meta``), for mmseg's ``MMSegInferencer``, which paints with the
+    Cityscapes classes unless given them::
+
+        MMSegInferencer(model=config, weights=path, **trained_classes(path))
+
+    Raises :class:`CheckpointError` for a checkpoint without them.
+    """
+    meta = read_checkpoint(path).get('meta') or {}
+    dataset_meta = meta.get('dataset_meta') or {} if isinstance(meta, dict) else {}
+    if 'classes' not in dataset_meta or 'palette' not in dataset_meta:
+        raise CheckpointError(f'checkpoint {path} has no meta.dataset_meta with classes '
+                              'and palette; give them from the config\'s dataset.')
+    return dict(classes=list(dataset_meta['classes']),
+                palette=[[int(v) for v in c] for c in dataset_meta['palette']])

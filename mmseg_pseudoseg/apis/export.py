@@ -221,7 +221,7 @@ def export_stock_model(cfg: Config, ckpt: dict, out_dir: str, name: str,
 
     from mmseg.registry import MODELS
     meta = _plain(ckpt.get('meta', {}) or {})
-    check_classes(meta, model_num_classes(cfg.model), source,
+    check_classes(ckpt, model_num_classes(cfg.model), source,
                   cfg.filename or 'given')
     trained = meta.get('dataset_meta') or {}
     trained = (dict(classes=trained['classes'], palette=trained['palette'])
