@@ -21,6 +21,8 @@ RECIPES = {
     'r101': ('deeplabv3plus_r101_voc_1-16.py', TINY_RESNET),
     'segformer': ('segformer_mit-b2_voc_1-16.py',
                   TINY_BACKBONES['segformer_mit-b2_voc_1-16.py']),
+    'swin': ('swin_t_upernet_voc_1-16.py',
+             TINY_BACKBONES['swin_t_upernet_voc_1-16.py']),
 }
 SIZES = [(48, 64), (77, 93)]  # (H, W); neither is the traced 64 x 64
 
@@ -66,3 +68,19 @@ def test_onnx_runtime_matches_the_pytorch_model(kind, voc_root, tmp_path):
         assert relative <= 1e-4, (kind, (h, w), relative)
         assert (labels[0] == labels_pt).mean() >= 0.999
         np.testing.assert_array_equal(labels[0], logits[0].argmax(0))
+
+
+@pytest.mark.slow  # ~1.5 min
+def test_a_backbone_that_fixes_the_size_is_named(voc_root, tmp_path):
+    """Swin pads to its window size with Python numbers: torch.export fixes the
+    input size, so the tool stops and names the backbone and the work-arounds."""
+    proc, out_dir = export_onnx(tmp_path, voc_root, 'swin')
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()
+    assert last[-2] == (
+        'OnnxExportError: SwinTransformer cannot be exported with a dynamic height '
+        'and width: torch.export fixed the input to 64x64 (an operation of '
+        'SwinTransformer turns the image size into a constant, e.g. the window '
+        f'padding of Swin; {osp.join(out_dir, "m.onnx")} takes 64x64 only).')
+    assert last[-1].startswith('Work-arounds: export at one fixed size (--static '
+                               '--onnx-size H W)')

@@ -1,12 +1,13 @@
 """Write what a training step sees: one picture per training sample of a config.
 
-    python tools/browse_views.py CONFIG --out DIR [-n 8] [--zoom 2]
+    python tools/browse_views.py CONFIG --out DIR [-n 8] [--zoom 2] [--seed 0]
                                  [--cfg-options k=v ...]
 
 The train set is built from the config as mmseg's
 ``tools/analysis_tools/browse_dataset.py`` builds it (``train_dataloader.dataset``,
 its real pipelines, random augmentation included), and ``DIR/sample_<k>.png`` shows
-its k-th sample (k < N), after the transforms, before the data preprocessor:
+its k-th sample (k < N), after the transforms, before the data preprocessor (the
+same ``--seed`` draws the same augmentation):
 
 * labelled member: the labelled crop and its mask (dataset palette, 255 light grey);
 * extra member: the weak view, the strong view with the CutOut box outlined (the
@@ -41,6 +42,7 @@ from mmseg_pseudoseg.visualization import class_legend, paint_labels  # noqa: E4
 TITLE_H = 14
 LINE_H = 14
 BOX_COLOUR = (255, 0, 255)  # RGB magenta: the CutOut box outline
+FRAME_COLOUR = (128, 128, 128)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -53,6 +55,8 @@ def parse_args(argv=None):
     parser.add_argument('-n', type=int, default=8, help='number of samples (8)')
     parser.add_argument('--zoom', type=int, default=2,
                         help='nearest-neighbour enlargement of every panel (2)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='random seed of the augmentation (0)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     args = parser.parse_args(argv)
@@ -142,13 +146,16 @@ def _text(strip: np.ndarray, text: str, x: int, y: int, width: int) -> None:
 
 def picture(panels, lines, shown, classes, palette, zoom: int = 2) -> np.ndarray:
     """One RGB picture: titled panels side by side, text lines, class legend."""
-    cell_h = max(p.shape[0] for _, p in panels) * zoom + 1
-    cell_w = max(max(p.shape[1] for _, p in panels) * zoom + 1, 90)
+    cell_h = max(p.shape[0] for _, p in panels) * zoom + 2
+    cell_w = max(max(p.shape[1] for _, p in panels) * zoom + 2, 90)
     cells = []
     for title, panel in panels:
         cell = np.full((TITLE_H + cell_h, cell_w, 3), 255, np.uint8)
         big = np.repeat(np.repeat(panel, zoom, 0), zoom, 1)
-        cell[TITLE_H:TITLE_H + big.shape[0], :big.shape[1]] = big
+        h, w = big.shape[:2]
+        cell[TITLE_H:TITLE_H + h, :w] = big
+        cell[TITLE_H + h, :w + 1] = FRAME_COLOUR  # the panel's bottom/right edge
+        cell[TITLE_H:TITLE_H + h + 1, w] = FRAME_COLOUR
         _text(cell, title, 0, TITLE_H - 3, cell_w)
         cells.append(cell)
     row = np.concatenate(cells, axis=1)
@@ -160,11 +167,13 @@ def picture(panels, lines, shown, classes, palette, zoom: int = 2) -> np.ndarray
     return np.concatenate([row, notes, legend], axis=0)
 
 
-def browse(config: str, out_dir: str, n: int = 8, zoom: int = 2,
+def browse(config: str, out_dir: str, n: int = 8, zoom: int = 2, seed: int = 0,
            cfg_options=None) -> list:
     """Write ``out_dir/sample_<k>.png`` for ``k < n``; return the paths."""
     from mmcv import imwrite
+    from mmengine.runner import set_random_seed
     from mmseg.registry import DATASETS
+    set_random_seed(seed)
     cfg = load_tool_config(config, cfg_options=cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
@@ -186,7 +195,8 @@ def browse(config: str, out_dir: str, n: int = 8, zoom: int = 2,
 def main(argv=None):
     args = parse_args(argv)
     try:
-        paths = browse(args.config, args.out, args.n, args.zoom, args.cfg_options)
+        paths = browse(args.config, args.out, args.n, args.zoom, args.seed,
+                       args.cfg_options)
     except FileNotFoundError as err:
         sys.exit(f'{type(err).__name__}: {err}')
     print(f'\nwrote {len(paths)} picture(s) to {args.out}')
