@@ -23,13 +23,16 @@ CLASSES3 = ('background', 'crack', 'spall')
 
 def make_folder_tree(root, classes=CLASSES3, n_labelled=12, n_unlabelled=12,
                      n_val=4, size=(48, 64), seed=0, palette_masks=True,
-                     with_colours=True, tags=False):
-    """Write the default folder layout; masks alternate grey / palette PNGs."""
+                     with_colours=True, tags=False, colours=None):
+    """Write the default folder layout; masks alternate grey / palette PNGs.
+    ``classes.txt`` gives ``colours`` (default: the VOC colours) when
+    ``with_colours``."""
+    colours = VOC_PALETTE if colours is None else colours
     rng = np.random.default_rng(seed)
     os.makedirs(root, exist_ok=True)
     with open(osp.join(root, 'classes.txt'), 'w') as f:
         for c, name in enumerate(classes):
-            colour = ' '.join(map(str, VOC_PALETTE[c])) if with_colours else ''
+            colour = ' '.join(map(str, colours[c])) if with_colours else ''
             f.write(f'{name} {colour}'.rstrip() + '\n')
     tag_rows = []
     for part, n in (('labelled', n_labelled), ('unlabelled', n_unlabelled),

@@ -191,7 +191,8 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
     sizes = [Image.open(osp.join(voc_root, 'JPEGImages', i + '.jpg')).size
              for i in ids]
     h, w = (max(s[1] for s in sizes) + 1) * 2, (max(s[0] for s in sizes) + 1) * 2
-    assert picture.shape == (HEADER_H + 2 * h, 4 * w, 3)
+    grid_h = HEADER_H + 2 * h
+    assert picture.shape[1:] == (4 * w, 3)
     from mmseg.datasets import PascalVOCDataset
     palette = PascalVOCDataset.METAINFO['palette']
     predictions = []
@@ -204,6 +205,7 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
             for i in ids])
     assert not np.array_equal(predictions[0][0], predictions[1][0]) or \
         not np.array_equal(predictions[0][1], predictions[1][1])
+    shown = set()
     for row, img_id in enumerate(ids):
         image = np.asarray(Image.open(osp.join(voc_root, 'JPEGImages', img_id + '.jpg')))
         top, ih, iw = HEADER_H + row * h, image.shape[0] * 2, image.shape[1] * 2
@@ -213,9 +215,15 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
         up = lambda a: np.repeat(np.repeat(a, 2, 0), 2, 1)  # noqa: E731
         assert np.abs(panel(0).astype(int) - up(image).astype(int)).max() <= 1
         np.testing.assert_array_equal(panel(1), up(paint_labels(gt, palette)))
+        shown.update(np.unique(gt).tolist())
         for k in range(2):
             np.testing.assert_array_equal(
                 panel(2 + k), up(paint_labels(predictions[k][row], palette)))
+            shown.update(np.unique(predictions[k][row]).tolist())
+    # below the grid: the legend of every class on a label panel (names + colours)
+    from mmseg_pseudoseg.visualization import class_legend
+    legend = class_legend(PascalVOCDataset.METAINFO['classes'], palette, 4 * w, shown)
+    np.testing.assert_array_equal(picture[grid_h:], legend)
 
 
 class Terminal(io.StringIO):

@@ -240,6 +240,14 @@ def test_export_names_mismatching_keys(voc_root, tmp_path):
                                                 num_classes=5))
     other = tiny_config(tmp_path, 'deeplabv3plus_r50_voc_1-16.py', narrow, voc_root)
     source = torch.load(ckpt, weights_only=True)
+    with pytest.raises(CheckpointError) as err:  # the class count comes first
+        export_stock_model(Config.fromfile(other), source, str(tmp_path / 'out'), 'x',
+                           source=ckpt)
+    assert str(err.value) == (
+        f'checkpoint {ckpt} was trained on 21 classes (c0, c1, c2, c3, c4, c5, ...) '
+        f'but config {other} has 5 classes (decode_head.num_classes=5) -- pass the '
+        'config the checkpoint was trained with.')
+    del source['meta']['dataset_meta']  # then the weights, key by key
     with pytest.raises(CheckpointError) as err:
         export_stock_model(Config.fromfile(other), source, str(tmp_path / 'out'), 'x',
                            source=ckpt)

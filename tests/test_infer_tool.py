@@ -1,5 +1,6 @@
-"""``tools/infer.py``: palette PNGs and overlays for a folder, unreadable images
-reported by name without stopping the rest, a bad checkpoint named."""
+"""``tools/infer.py``: mask PNGs always and overlays on request for a folder,
+unreadable images reported by name without stopping the rest, a bad checkpoint
+named."""
 import os
 import os.path as osp
 import shutil
@@ -18,6 +19,9 @@ from synthetic_voc import VOC_PALETTE
 from tool_module import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+tool = load_tool('infer.py', 'pseudoseg_infer_tool')
 
 
 def run_infer(args):
@@ -48,14 +52,14 @@ def model(trained_pseudoseg):
                       trained_pseudoseg['checkpoint'], device='cpu')
 
 
-def test_folder_palette_and_overlay(trained_pseudoseg, folder, model, tmp_path):
+def test_folder_masks_and_overlay(trained_pseudoseg, folder, model, tmp_path):
     root, good = folder
     out = tmp_path / 'out'
     proc = run_infer([trained_pseudoseg['config'], trained_pseudoseg['checkpoint'],
-                      str(root), str(out), '--palette', '--overlay'])
+                      str(root), str(out), '--overlay'])
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert '5/5' in proc.stdout and 'ETA' in proc.stdout  # progress over 5 images
-    assert 'wrote 3 image(s) (palette PNG + overlay)' in proc.stdout
+    assert 'wrote 3 image(s) (mask PNG + overlay)' in proc.stdout
     assert 'skipped 2 unreadable' in proc.stdout
     last = proc.stderr.strip().splitlines()[-1]
     assert last == '2 unreadable image(s): broken.jpg, sub/empty.png', last
@@ -70,19 +74,24 @@ def test_folder_palette_and_overlay(trained_pseudoseg, folder, model, tmp_path):
         colours = np.asarray(png.convert('RGB'))
         assert np.array_equal(colours, np.asarray(VOC_PALETTE, np.uint8)[pred])
         overlay = mmcv.imread(str(out / f'{stem}_overlay.jpg'))
-        assert overlay.shape == image.shape
+        legend = tool.class_legend(model.dataset_meta['classes'], VOC_PALETTE,
+                                   image.shape[1], np.unique(pred))
+        assert overlay.shape == (image.shape[0] + legend.shape[0], ) + image.shape[1:]
     written = sorted(os.path.relpath(osp.join(d, f), out)
                      for d, _, files in os.walk(out) for f in files)
     assert written == ['a.png', 'a_overlay.jpg', 'b.png', 'b_overlay.jpg',
                        'sub/c.png', 'sub/c_overlay.jpg']
 
 
-def test_overlay_alone_and_palette_by_default(trained_pseudoseg, voc_root, tmp_path):
-    tool = load_tool('infer.py', 'pseudoseg_infer_tool')
-    ckpt, cfg = trained_pseudoseg['checkpoint'], trained_pseudoseg['config']
-    assert tool.parse_args([cfg, ckpt, 'in', 'out']).palette is True
-    args = tool.parse_args([cfg, ckpt, 'in', 'out', '--overlay'])
-    assert (args.palette, args.overlay) == (False, True)
+def test_masks_without_overlay_and_the_overlay_blend(trained_pseudoseg, folder,
+                                                     tmp_path):
+    out = tmp_path / 'out'
+    proc = run_infer([trained_pseudoseg['config'], trained_pseudoseg['checkpoint'],
+                      str(folder[0]), str(out)])
+    assert 'wrote 3 image(s) (mask PNG)' in proc.stdout
+    written = sorted(os.path.relpath(osp.join(d, f), out)
+                     for d, _, files in os.walk(out) for f in files)
+    assert written == ['a.png', 'b.png', 'sub/c.png']
     # the overlay blends only where a palette colour exists (255 stays the image)
     image = np.full((2, 2, 3), 100, np.uint8)
     pred = np.array([[0, 1], [255, 2]])

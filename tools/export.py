@@ -1,7 +1,8 @@
 """Export a PseudoSeg checkpoint as a plain mmseg model (config + weights).
 
     python tools/export.py CONFIG CHECKPOINT OUT_DIR [--name NAME]
-                           [--cfg-options k=v ...]
+                           [--onnx [--argmax] [--onnx-size H W] [--static]
+                            [--opset 17]] [--cfg-options k=v ...]
 
 Writes ``OUT_DIR/NAME.py`` (a stock ``EncoderDecoder`` config) and ``OUT_DIR/NAME.pth``
 (weights without the SGC head or any teacher, ``meta`` kept); NAME defaults to the
@@ -12,6 +13,11 @@ config's name. The pair loads with mmseg alone::
     result = inference_model(model, 'image.jpg')
 
 See :mod:`mmseg_pseudoseg.apis.export` for what the export keeps and drops.
+
+``--onnx`` also writes ``OUT_DIR/NAME.onnx``, the exported model as an ONNX graph
+(input ``image`` float32 N x 3 x H x W, RGB 0-255, normalised inside the graph;
+dynamic H and W unless ``--static``; output ``logits`` N x K x H x W, plus ``labels``
+N x H x W with ``--argmax``; see :mod:`mmseg_pseudoseg.apis.onnx_export`).
 """
 import argparse
 import os.path as osp
@@ -24,6 +30,8 @@ from mmengine.config import DictAction  # noqa: E402
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
 from mmseg_pseudoseg.apis import (CheckpointError, export_stock_model,  # noqa: E402
                                   read_checkpoint)
+from mmseg_pseudoseg.apis.onnx_export import (OPSET, OnnxExportError,  # noqa: E402
+                                              export_onnx)
 from mmseg_pseudoseg.utils import load_tool_config  # noqa: E402
 
 
@@ -34,6 +42,16 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('out_dir', help='folder for NAME.py and NAME.pth')
     parser.add_argument('--name', help='output file name (default: the config name)')
+    parser.add_argument('--onnx', action='store_true',
+                        help='also write NAME.onnx (ONNX graph of the exported model)')
+    parser.add_argument('--argmax', action='store_true',
+                        help='ONNX: add the "labels" output (argmax of the logits)')
+    parser.add_argument('--onnx-size', type=int, nargs=2, default=(512, 512),
+                        metavar=('H', 'W'), help='ONNX: size of the traced input')
+    parser.add_argument('--static', action='store_true',
+                        help='ONNX: fixed input size (--onnx-size) instead of '
+                        'dynamic height and width')
+    parser.add_argument('--opset', type=int, default=OPSET, help='ONNX opset')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     return parser.parse_args(argv)
@@ -50,6 +68,27 @@ def main(argv=None):
     except (CheckpointError, FileNotFoundError) as err:
         sys.exit(f'{type(err).__name__}: {err}')
     print(f'wrote {cfg_path}\nwrote {ckpt_path}')
+    if args.onnx:
+        onnx_path = osp.join(args.out_dir, name + '.onnx')
+        try:
+            write_onnx(cfg_path, ckpt_path, onnx_path, args)
+        except OnnxExportError as err:
+            sys.exit(f'{type(err).__name__}: {err}')
+        print(f'wrote {onnx_path}')
+
+
+def write_onnx(cfg_path: str, ckpt_path: str, onnx_path: str, args) -> None:
+    """The exported pair, loaded with mmseg's ``init_model``, as ONNX."""
+    from mmengine.config import Config
+    from mmseg.apis import init_model
+
+    # this process has registered the package's modules; the copies that the
+    # exported config imports (run elsewhere with PYTHONPATH=OUT_DIR) are not needed
+    cfg = Config.fromfile(cfg_path, import_custom_modules=False)
+    model = init_model(cfg, ckpt_path, device='cpu')
+    export_onnx(model, onnx_path, argmax=args.argmax, sample_size=args.onnx_size,
+                dynamic=not args.static, opset=args.opset,
+                dataset_meta=model.dataset_meta)
 
 
 if __name__ == '__main__':

@@ -1,15 +1,19 @@
 """Predict a folder of images with a trained segmentor.
 
     python tools/infer.py CONFIG CHECKPOINT IMAGES_DIR OUT_DIR
-                          [--palette] [--overlay] [--opacity 0.5] [--device cpu]
+                          [--overlay] [--opacity 0.5] [--device cpu]
 
 For every image under IMAGES_DIR (sub-folders included; .jpg .jpeg .png .bmp .tif
 .tiff .webp) it writes, at the same relative path under OUT_DIR:
 
-* ``--palette`` (the default output): ``<name>.png``, a palette PNG whose pixel
-  values are the predicted class ids, coloured with the dataset palette;
+* always: ``<name>.png``, the mask: a palette PNG whose pixel values are the
+  predicted class ids, coloured with the palette the checkpoint was trained with
+  (``meta.dataset_meta``; the config's dataset otherwise);
 * ``--overlay``: ``<name>_overlay.jpg``, the image blended with the coloured
-  prediction (``--opacity``).
+  prediction (``--opacity``), above a legend naming the classes it shows.
+
+A checkpoint trained on another number of classes than the config's
+``decode_head.num_classes`` stops the tool with a message naming both.
 
 The model is loaded with mmseg's ``init_model`` and run with ``inference_model``
 (the config's ``test_pipeline``), one image at a time, with a progress bar. An image
@@ -31,9 +35,11 @@ from PIL import Image  # noqa: E402
 
 import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
 from mmseg.apis import inference_model, init_model  # noqa: E402
-from mmseg_pseudoseg.apis import (CheckpointError, check_state_dict,  # noqa: E402
+from mmseg_pseudoseg.apis import (CheckpointError, check_classes,  # noqa: E402
+                                  check_state_dict, model_num_classes,
                                   read_checkpoint, state_dict_of)
 from mmseg_pseudoseg.utils import load_tool_config  # noqa: E402
+from mmseg_pseudoseg.visualization import class_legend  # noqa: E402
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -44,11 +50,10 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('images_dir', help='folder of images (searched recursively)')
     parser.add_argument('out_dir', help='output folder')
-    parser.add_argument('--palette', action='store_true',
-                        help='write <name>.png palette PNGs (default when '
-                        '--overlay is not given)')
     parser.add_argument('--overlay', action='store_true',
-                        help='write <name>_overlay.jpg (image + coloured prediction)')
+                        help='also write <name>_overlay.jpg (image + coloured '
+                        'prediction + class legend); <name>.png masks are always '
+                        'written')
     parser.add_argument('--opacity', type=float, default=0.5,
                         help='prediction opacity in the overlay, in (0, 1]')
     parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available()
@@ -56,8 +61,6 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not 0 < args.opacity <= 1:
         parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
-    if not args.overlay:
-        args.palette = True
     return args
 
 
@@ -71,8 +74,10 @@ def list_images(images_dir: str):
 def load_model(config: str, checkpoint: str, device: str):
     """mmseg's ``init_model``, after the checkpoint is checked to be readable and
     to fit the config's model (names the file / the first mismatching keys)."""
-    state = state_dict_of(read_checkpoint(checkpoint))
+    ckpt = read_checkpoint(checkpoint)
+    state = state_dict_of(ckpt)
     cfg = load_tool_config(config)
+    check_classes(ckpt, model_num_classes(cfg.model), checkpoint, config)
     model = init_model(cfg, checkpoint, device=device)
     check_state_dict(model, state, checkpoint)
     return model
@@ -99,11 +104,19 @@ def overlay_image(image_bgr: np.ndarray, pred: np.ndarray, palette: np.ndarray,
     return out.round().clip(0, 255).astype(np.uint8)
 
 
-def predict_folder(model, images_dir: str, out_dir: str, palette: bool = True,
-                   overlay: bool = False, opacity: float = 0.5):
+def legend_below(image_bgr: np.ndarray, pred: np.ndarray, classes, palette
+                 ) -> np.ndarray:
+    """``image_bgr`` above a legend of the classes ``pred`` shows."""
+    legend = class_legend(classes, palette, image_bgr.shape[1], np.unique(pred))
+    return np.concatenate([image_bgr, legend[..., ::-1]], axis=0)
+
+
+def predict_folder(model, images_dir: str, out_dir: str, overlay: bool = False,
+                   opacity: float = 0.5):
     """Predict every image; return ``(written, skipped)`` where ``skipped`` lists
     ``(relative path, reason)`` of the images that could not be read."""
     files = list_images(images_dir)
+    classes = model.dataset_meta['classes']
     colours = np.asarray(model.dataset_meta['palette'], dtype=np.uint8).reshape(-1, 3)
     written, skipped = 0, []
     progress = ProgressBar(len(files))
@@ -121,10 +134,10 @@ def predict_folder(model, images_dir: str, out_dir: str, palette: bool = True,
         pred = result.pred_sem_seg.data[0].cpu().numpy()
         stem = osp.join(out_dir, osp.splitext(rel)[0])
         os.makedirs(osp.dirname(stem), exist_ok=True)
-        if palette:
-            palette_image(pred, colours).save(stem + '.png')
+        palette_image(pred, colours).save(stem + '.png')
         if overlay:
-            mmcv.imwrite(overlay_image(image, pred, colours, opacity),
+            mmcv.imwrite(legend_below(overlay_image(image, pred, colours, opacity),
+                                      pred, classes, colours),
                          stem + '_overlay.jpg')
         written += 1
         progress.update()
@@ -136,11 +149,10 @@ def main(argv=None):
     try:
         model = load_model(args.config, args.checkpoint, args.device)
         written, skipped = predict_folder(model, args.images_dir, args.out_dir,
-                                          args.palette, args.overlay, args.opacity)
+                                          args.overlay, args.opacity)
     except (CheckpointError, FileNotFoundError) as err:
         sys.exit(f'{type(err).__name__}: {err}')
-    kinds = ' + '.join(k for k, on in (('palette PNG', args.palette),
-                                       ('overlay', args.overlay)) if on)
+    kinds = 'mask PNG + overlay' if args.overlay else 'mask PNG'
     print(f'\nwrote {written} image(s) ({kinds}) to {args.out_dir}; '
           f'skipped {len(skipped)} unreadable')
     if skipped:

@@ -5,7 +5,7 @@ reading zip archive``, unpickling errors) into one message that names the file a
 the likely cause (the wording of the project's checkpoint loader in ``compat``); ``check_state_dict`` names the first keys whose shapes differ from
 the model's, before mmengine's non-strict loading would only warn about them.
 """
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -14,7 +14,8 @@ from ..compat import load_local_checkpoint
 from ..models.segmentors.pseudoseg import TRAINING_ONLY_PREFIXES
 
 __all__ = ['CheckpointError', 'TRAINING_ONLY_PREFIXES', 'read_checkpoint',
-           'state_dict_of', 'check_state_dict']
+           'state_dict_of', 'check_state_dict', 'check_classes', 'model_num_classes',
+           'trained_classes']
 
 
 class CheckpointError(ValueError):
@@ -81,3 +82,47 @@ def check_state_dict(model: nn.Module, state: Dict[str, torch.Tensor], path: str
             f'checkpoint {path} does not fit the model of this config: ' +
             ' | '.join(problems) + ' -- pass the config the checkpoint was trained '
             'with.')
+
+
+def model_num_classes(model_cfg: dict) -> Optional[int]:
+    """``decode_head.num_classes`` of a model config (the last head of a list)."""
+    head = model_cfg.get('decode_head')
+    if isinstance(head, (list, tuple)):
+        head = head[-1] if head else None
+    return head.get('num_classes') if isinstance(head, dict) else None
+
+
+def check_classes(ckpt: dict, num_classes: Optional[int], path: str,
+                  config: str) -> None:
+    """Raise :class:`CheckpointError` when the classes the checkpoint was trained on
+    (``meta.dataset_meta.classes``, written by the training Runner) are not
+    ``num_classes`` (the config's ``decode_head.num_classes``); the message names
+    both counts, the checkpoint's class names and both files. A checkpoint without
+    ``dataset_meta`` (or a config without ``num_classes``) passes."""
+    meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), dict) else {}
+    classes = (meta.get('dataset_meta') or {}).get('classes')
+    if classes is None or num_classes is None or len(classes) == num_classes:
+        return
+    names = ', '.join(map(str, classes[:6])) + (', ...' if len(classes) > 6 else '')
+    raise CheckpointError(
+        f'checkpoint {path} was trained on {len(classes)} classes ({names}) but config '
+        f'{config} has {num_classes} classes (decode_head.num_classes={num_classes}) '
+        '-- pass the config the checkpoint was trained with.')
+
+
+def trained_classes(path: str) -> dict:
+    """``dict(classes, palette)`` a checkpoint was trained with
+    (``meta.dataset_meta``), for mmseg's ``MMSegInferencer``, which paints with the
+    Cityscapes classes unless given them::
+
+        MMSegInferencer(model=config, weights=path, **trained_classes(path))
+
+    Raises :class:`CheckpointError` for a checkpoint without them.
+    """
+    meta = read_checkpoint(path).get('meta') or {}
+    dataset_meta = meta.get('dataset_meta') or {} if isinstance(meta, dict) else {}
+    if 'classes' not in dataset_meta or 'palette' not in dataset_meta:
+        raise CheckpointError(f'checkpoint {path} has no meta.dataset_meta with classes '
+                              'and palette; give them from the config\'s dataset.')
+    return dict(classes=list(dataset_meta['classes']),
+                palette=[[int(v) for v in c] for c in dataset_meta['palette']])

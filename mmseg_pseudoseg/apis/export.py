@@ -22,7 +22,7 @@ import os
 import os.path as osp
 import shutil
 import sys
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -30,7 +30,8 @@ from mmengine.config import Config
 
 from ..utils.config_checks import PLUGIN, registered_type_names
 from ..utils.config_tree import iter_config_dicts
-from .checkpoint import TRAINING_ONLY_PREFIXES, check_state_dict, state_dict_of
+from .checkpoint import (TRAINING_ONLY_PREFIXES, check_classes, check_state_dict,
+                         model_num_classes, state_dict_of)
 
 __all__ = ['strip_training_only', 'stock_config', 'export_stock_model']
 
@@ -97,17 +98,48 @@ def _stock_model(model: dict, ours: set) -> Tuple[dict, List[type]]:
     return model, needed
 
 
-def _stock_dataset(dataset: dict, ours: set) -> dict:
+def _dataset_metainfo(dataset: dict, cls: type,
+                      fallback: Optional[dict] = None) -> dict:
+    """``dict(classes, palette)`` of a dataset config of ours, from the config alone
+    (``config_metainfo``: VOC/COCO class lists narrowed by ``metainfo``, a folder
+    dataset's ``classes``/``palette`` or its ``classes.txt``). A folder dataset whose
+    ``classes.txt`` is not on this machine takes ``fallback`` (the checkpoint's
+    ``dataset_meta``) when given."""
+    if not hasattr(cls, 'config_metainfo'):
+        return dict(classes=cls.METAINFO['classes'], palette=cls.METAINFO['palette'])
+    try:
+        return cls.config_metainfo(dataset)
+    except FileNotFoundError:
+        if fallback is None:
+            raise
+        return fallback
+
+
+def _common_suffix(img_dir: str) -> str:
+    """The most frequent image suffix under ``img_dir`` ('.jpg' if it is absent)."""
+    from ..datasets.semi_folder_dataset import list_images
+    if not osp.isdir(img_dir):
+        return '.jpg'
+    suffixes = [osp.splitext(p)[1] for p in list_images(img_dir).values()]
+    return max(sorted(set(suffixes)), key=suffixes.count) if suffixes else '.jpg'
+
+
+def _stock_dataset(dataset: dict, ours: set, fallback: Optional[dict] = None) -> dict:
     from mmseg.datasets import BaseSegDataset
     from mmseg.registry import DATASETS
     if dataset.get('type') not in ours:
         return dataset
     cls = DATASETS.get(dataset['type'])
     out = dict(dataset)
-    out['data_prefix'] = dict(dataset.get('data_prefix') or
-                              getattr(cls, 'DEFAULT_PREFIX', {}))
-    out['metainfo'] = _plain(dict(classes=cls.METAINFO['classes'],
-                                  palette=cls.METAINFO['palette']))
+    prefix = dict(dataset.get('data_prefix') or getattr(cls, 'DEFAULT_PREFIX', {}))
+    for key, folder in (('img_path', 'img_dir'), ('seg_map_path', 'mask_dir')):
+        if dataset.get(folder):  # the folder dataset names its folders directly
+            prefix[key] = dataset[folder]
+    out['data_prefix'] = prefix
+    out['metainfo'] = _plain(_dataset_metainfo(dataset, cls, fallback))
+    if cls.__name__ == 'SemiFolderDataset':  # stock mmseg lists one image suffix
+        out.setdefault('img_suffix', _common_suffix(
+            osp.join(dataset.get('data_root') or '', prefix.get('img_path', ''))))
     out['type'] = 'BaseSegDataset'
     return _accepted(BaseSegDataset, out)
 
@@ -129,11 +161,14 @@ def _module_files(classes: List[type], out_dir: str) -> List[str]:
     return sorted(set(names))
 
 
-def stock_config(cfg: Config, out_dir: str = None) -> Tuple[Config, List[str]]:
+def stock_config(cfg: Config, out_dir: str = None,
+                 dataset_meta: Optional[dict] = None) -> Tuple[Config, List[str]]:
     """The plain mmseg config of ``cfg`` (see the module docstring).
 
     Returns the config and the module names it imports (files copied into
-    ``out_dir``; none for models built from stock mmseg components alone).
+    ``out_dir``; none for models built from stock mmseg components alone). The
+    val/test datasets carry the classes and palette of their config; a folder
+    dataset whose ``classes.txt`` is absent here takes those of ``dataset_meta``.
     """
     ours = registered_type_names()
     model, needed = _stock_model(cfg.model.to_dict(), ours)
@@ -151,7 +186,7 @@ def stock_config(cfg: Config, out_dir: str = None) -> Tuple[Config, List[str]]:
         loader = cfg.get(f'{split}_dataloader')
         if loader is not None:
             loader = copy.deepcopy(loader.to_dict())
-            loader['dataset'] = _stock_dataset(loader['dataset'], ours)
+            loader['dataset'] = _stock_dataset(loader['dataset'], ours, dataset_meta)
             keep[f'{split}_dataloader'] = loader
         evaluator = cfg.get(f'{split}_evaluator')
         if evaluator is not None:
@@ -185,14 +220,24 @@ def export_stock_model(cfg: Config, ckpt: dict, out_dir: str, name: str,
     from mmengine.registry import init_default_scope
 
     from mmseg.registry import MODELS
+    meta = _plain(ckpt.get('meta', {}) or {})
+    check_classes(ckpt, model_num_classes(cfg.model), source,
+                  cfg.filename or 'given')
+    trained = meta.get('dataset_meta') or {}
+    trained = (dict(classes=trained['classes'], palette=trained['palette'])
+               if 'classes' in trained and 'palette' in trained else None)
     os.makedirs(out_dir, exist_ok=True)
-    stock, modules = stock_config(cfg, out_dir)
+    stock, modules = stock_config(cfg, out_dir, trained)
     state = {k: v.detach().clone().contiguous()
              for k, v in strip_training_only(state_dict_of(ckpt)).items()}
     init_default_scope(stock.get('default_scope', 'mmseg'))
     check_state_dict(MODELS.build(copy.deepcopy(stock.model)), state, source,
                      ignore_prefixes=())
-    meta = _plain(ckpt.get('meta', {}) or {})
+    if trained is None:  # the exported model still shows the config's classes
+        loader = stock.get('test_dataloader') or stock.get('val_dataloader') or {}
+        metainfo = loader.get('dataset', {}).get('metainfo')
+        if metainfo:
+            meta['dataset_meta'] = _plain(dict(metainfo))
     cfg_path = osp.join(out_dir, name + '.py')
     ckpt_path = osp.join(out_dir, name + '.pth')
     source_cfg = osp.basename(cfg.filename) if cfg.filename else 'a PseudoSeg config'

@@ -41,7 +41,7 @@ from .semi_seg_dataset import SemiSegDataset, _as_list
 from .split_file import check_all_found, check_files_exist, read_split_file
 
 __all__ = ['SemiFolderDataset', 'SemiFolderTrainDataset', 'read_classes_file',
-           'list_images', 'IMAGE_EXTENSIONS']
+           'folder_metainfo', 'list_images', 'IMAGE_EXTENSIONS']
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -105,6 +105,30 @@ def list_images(img_dir: str) -> Dict[str, str]:
     return dict(sorted(found.items()))
 
 
+def folder_metainfo(data_root: str, classes: Optional[Sequence[str]] = None,
+                    palette: Optional[Sequence[Sequence[int]]] = None,
+                    classes_file: str = 'classes.txt',
+                    name: str = 'SemiFolderDataset') -> dict:
+    """``dict(classes, palette)`` of a folder dataset: ``classes`` or the names of
+    ``<data_root>/<classes_file>``; ``palette``, else the file's colours, else the
+    VOC colour map. Raises naming the classes file or the inconsistency."""
+    if classes is None:
+        classes, file_palette = read_classes_file(osp.join(data_root, classes_file))
+        palette = palette if palette is not None else file_palette
+    classes = [str(c) for c in classes]
+    if len(classes) < 2:
+        raise ValueError(f'{name}: classes={classes} must list background and '
+                         'at least one class.')
+    if len(set(classes)) != len(classes):
+        raise ValueError(f'{name}: classes lists a name twice: {classes}.')
+    if palette is None:
+        palette = label_colormap(len(classes))
+    if len(palette) != len(classes):
+        raise ValueError(f'{name}: palette has {len(palette)} colours for '
+                         f'{len(classes)} classes.')
+    return dict(classes=tuple(classes), palette=[list(map(int, c)) for c in palette])
+
+
 @DATASETS.register_module()
 class SemiFolderDataset(SemiSegDataset):
     """Images (+ masks) from folders; labelled, extra or val by its arguments.
@@ -158,23 +182,8 @@ class SemiFolderDataset(SemiSegDataset):
             raise FileNotFoundError(
                 f'{name}: data_root {data_root!r} does not exist.\n'
                 'Set data_root to the dataset folder.')
-        if classes is None:
-            classes, file_palette = read_classes_file(osp.join(data_root,
-                                                               classes_file))
-            palette = palette if palette is not None else file_palette
-        classes = [str(c) for c in classes]
-        if len(classes) < 2:
-            raise ValueError(f'{name}: classes={classes} must list background and '
-                             'at least one class.')
-        if len(set(classes)) != len(classes):
-            raise ValueError(f'{name}: classes lists a name twice: {classes}.')
-        if palette is None:
-            palette = label_colormap(len(classes))
-        if len(palette) != len(classes):
-            raise ValueError(f'{name}: palette has {len(palette)} colours for '
-                             f'{len(classes)} classes.')
-        metainfo = dict(metainfo or {}, classes=tuple(classes),
-                        palette=[list(map(int, c)) for c in palette])
+        metainfo = dict(metainfo or {}, **folder_metainfo(
+            data_root, classes, palette, classes_file, name))
         self.with_masks = mask_dir is not None
         self.exclude_split = _as_list(exclude_split)
         self.disjoint_from = _as_list(disjoint_from)
@@ -189,6 +198,14 @@ class SemiFolderDataset(SemiSegDataset):
         BaseSegDataset.__init__(self, ann_file=ann_file, data_root=data_root,
                                 data_prefix=data_prefix, metainfo=metainfo,
                                 img_suffix='', seg_map_suffix='.png', **kwargs)
+
+    @classmethod
+    def config_metainfo(cls, cfg: dict) -> dict:
+        """``dict(classes, palette)`` of the dataset ``cfg`` builds
+        (:func:`folder_metainfo`: reads ``classes.txt`` when ``classes`` is None)."""
+        return folder_metainfo(cfg.get('data_root') or '', cfg.get('classes'),
+                               cfg.get('palette'),
+                               cfg.get('classes_file', 'classes.txt'), cls.__name__)
 
     def _read_ids(self, path: str) -> List[str]:
         return read_split_file(path)

@@ -121,6 +121,28 @@ class SemiSegDataset(BaseSegDataset):
     # --- paths --------------------------------------------------------------
     DEFAULT_PREFIX = dict(img_path='', seg_map_path='')
 
+    @classmethod
+    def config_metainfo(cls, cfg: dict) -> dict:
+        """``dict(classes, palette)`` of the dataset that ``cfg`` (its config dict)
+        builds, read from the config alone (no image or split file is opened).
+
+        The class's ``METAINFO``, narrowed by ``cfg['metainfo']`` as mmseg's
+        ``BaseSegDataset`` narrows it: without a ``palette`` there, each listed class
+        keeps its colour. Raises ``ValueError`` naming a class ``METAINFO`` lacks.
+        """
+        override = dict(cfg.get('metainfo') or {})
+        known = list(cls.METAINFO['classes'])
+        classes = [str(c) for c in override.get('classes', known)]
+        palette = override.get('palette')
+        if palette is None:
+            unknown = [c for c in classes if c not in known]
+            if unknown:
+                raise ValueError(f'{cls.__name__}: metainfo classes {unknown} are not '
+                                 f'among its classes ({", ".join(known)}).')
+            palette = [cls.METAINFO['palette'][known.index(c)] for c in classes]
+        return dict(classes=tuple(classes),
+                    palette=[[int(v) for v in colour] for colour in palette])
+
     def _resolve(self, path: str) -> str:
         if self.data_root and not osp.isabs(path):
             return osp.join(self.data_root, path)

@@ -2,7 +2,8 @@
 
 Rows: validation images; columns: the image, its ground truth, then each model's
 prediction (argmax of the test-time logits), painted with the dataset's palette
-(ignored pixels light grey). A header row names the columns.
+(ignored pixels light grey). A header row names the columns; a legend below the
+grid gives the name and colour of every class the picture shows.
 """
 from typing import Optional, Sequence, Tuple
 
@@ -13,19 +14,11 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
 from ..utils import load_tool_config
+from ..visualization import IGNORE_COLOUR, class_legend, paint_labels
 
-IGNORE_COLOUR = (224, 224, 224)
+__all__ = ['HEADER_H', 'IGNORE_COLOUR', 'comparison_picture', 'paint_labels']
+
 HEADER_H = 18
-
-
-def paint_labels(label: np.ndarray, palette: Sequence[Sequence[int]],
-                 ignore_index: int = 255) -> np.ndarray:
-    """``(H, W)`` class ids -> ``(H, W, 3)`` uint8 RGB; ``ignore_index`` (and any id
-    without a palette entry) light grey."""
-    colours = np.full((256, 3), IGNORE_COLOUR, np.uint8)
-    colours[:len(palette)] = np.asarray(palette, np.uint8)
-    colours[ignore_index] = IGNORE_COLOUR
-    return colours[label.astype(np.int64).clip(0, 255)]
 
 
 def _load_model(config: str, checkpoint: str, cfg_options: Optional[dict]):
@@ -71,16 +64,22 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
     dataset = DATASETS.build(cfg.val_dataloader.dataset)
     palette = dataset.metainfo['palette']
     samples = [dataset[i] for i in range(min(num_images, len(dataset)))]
+    shown = set()  # class ids on any label panel, for the legend
     # one panel list per row: image, ground truth, then each model's prediction
-    rows = [[x['inputs'].permute(1, 2, 0).numpy()[..., ::-1],  # BGR -> RGB
-             paint_labels(x['data_samples'].gt_sem_seg.data[0].numpy(), palette)]
-            for x in samples]
+    rows = []
+    for x in samples:
+        gt = x['data_samples'].gt_sem_seg.data[0].numpy()
+        shown.update(np.unique(gt).tolist())
+        rows.append([x['inputs'].permute(1, 2, 0).numpy()[..., ::-1],  # BGR -> RGB
+                     paint_labels(gt, palette)])
     for k, (_, config, checkpoint) in enumerate(models):
         model = first if k == 0 else _load_model(config, checkpoint, cfg_options)[1]
         for row, sample in zip(rows, samples):
             with torch.no_grad():
                 (pred, ) = model.test_step(pseudo_collate([sample]))
-            row.append(paint_labels(pred.pred_sem_seg.data[0].numpy(), palette))
+            pred = pred.pred_sem_seg.data[0].numpy()
+            shown.update(np.unique(pred).tolist())
+            row.append(paint_labels(pred, palette))
     # cells as large as the largest image, plus a one-pixel white gap
     cell_h = max(row[0].shape[0] for row in rows) + 1
     cell_w = max(row[0].shape[1] for row in rows) + 1
@@ -89,7 +88,8 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
     grid = np.repeat(np.repeat(grid, zoom, axis=0), zoom, axis=1)
     header = _header(['image', 'ground truth'] + [m[0] for m in models],
                      cell_w * zoom)
-    imwrite(np.concatenate([header, grid], axis=0)[..., ::-1], out_file)
+    legend = class_legend(dataset.metainfo['classes'], palette, grid.shape[1], shown)
+    imwrite(np.concatenate([header, grid, legend], axis=0)[..., ::-1], out_file)
     return out_file
 
 
