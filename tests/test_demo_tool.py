@@ -76,7 +76,7 @@ def test_recorded_ceiling_row_fills_the_summary_columns(demo):
     assert row['final mIoU'] == '70.20' and row['final ECE'] == '2.09'
 
 
-OPTIONS = [dict(type='EMATeacherHook', momentum=0.99),
+OPTIONS = [dict(type='EMATeacherHook', momentum=0.01),
            dict(type='UnsupWeightRampUpHook', rampup_iters=1000, mode='sigmoid')]
 
 
