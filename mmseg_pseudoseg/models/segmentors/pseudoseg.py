@@ -5,8 +5,6 @@ the SGC through :class:`~mmseg_pseudoseg.models.heads.SGCHead` and the pseudo la
 through :class:`~mmseg_pseudoseg.models.pseudo_labels.CalibratedFusion`. The batch
 format is ``docs/batch_format.md``.
 """
-import copy
-from contextlib import contextmanager
 from typing import Dict, NamedTuple, Optional
 
 import torch
@@ -18,6 +16,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptConfigType, SampleList, add_prefix
 from ..pseudo_labels.consistency_loss import soft_cross_entropy
 from ..pseudo_labels.validity import downsample_valid, padding_valid_mask, validity_of
+from ..utils.module_modes import train_mode
+from .build_checks import check_pseudoseg_parts, with_num_classes
 from .ema_teacher import EMATeacher
 from .finite_loss_check import check_finite_losses
 from .sample_fields import image_labels_of, label_maps
@@ -64,44 +64,18 @@ class PseudoSeg(EncoderDecoder):
                  sgc_head: OptConfigType = None, pseudo_labeler: OptConfigType = None,
                  semi_train_cfg: OptConfigType = None, **kwargs):
         super().__init__(backbone, decode_head, *args, **kwargs)
-        if self.decode_head.out_channels != self.num_classes:
-            raise ValueError(
-                'PseudoSeg needs a softmax decode head: decode_head.out_channels='
-                f'{self.decode_head.out_channels} != num_classes={self.num_classes}.\n'
-                'A sigmoid head gives no class distribution for the fusion; use '
-                'out_channels=num_classes and a softmax loss (use_sigmoid=False).')
         self.semi_train_cfg = SemiTrainSettings.from_cfg(semi_train_cfg)
         self.sgc_head = None if sgc_head is None else MODELS.build(
-            self._with_classes(sgc_head, 'sgc_head'))
-        self.pseudo_labeler = MODELS.build(self._with_classes(
-            pseudo_labeler or dict(type='CalibratedFusion'), 'pseudo_labeler'))
-        self._check_parts()
+            with_num_classes(sgc_head, 'sgc_head', self.num_classes))
+        self.pseudo_labeler = MODELS.build(with_num_classes(
+            pseudo_labeler or dict(type='CalibratedFusion'), 'pseudo_labeler',
+            self.num_classes))
+        check_pseudoseg_parts(self)
         self.ema_teacher = (EMATeacher(self) if self.semi_train_cfg.teacher == 'ema'
                             else None)
         self._teacher_ready = False
         self.unsup_weight = self.semi_train_cfg.unsup_weight
         self._stash: Optional[dict] = None  # None: not recording
-
-    def _with_classes(self, cfg: dict, key: str) -> dict:
-        cfg = copy.deepcopy(cfg)
-        if cfg.setdefault('num_classes', self.num_classes) != self.num_classes:
-            raise ValueError(f"Class count mismatch: {key}.num_classes="
-                             f"{cfg['num_classes']} but decode_head.num_classes="
-                             f'{self.num_classes}')
-        return cfg
-
-    def _check_parts(self) -> None:
-        if self.sgc_head is None and self.semi_train_cfg.use_image_labels:
-            raise ValueError('semi_train_cfg.use_image_labels=True needs an '
-                             'sgc_head (image labels feed the CAM and L_x)')
-        if len(self.pseudo_labeler.state_dict()) > 0:
-            raise ValueError('pseudo_labeler must have no parameters or buffers (the '
-                             'test-time model is the EncoderDecoder); found '
-                             f'{list(self.pseudo_labeler.state_dict())}')
-        if self.sgc_head is None and self.pseudo_labeler.needs_sgc:
-            raise ValueError(
-                f'pseudo_labeler uses the SGC (source={self.pseudo_labeler.source!r})'
-                " but no sgc_head is configured; add one or set source='decoder'")
 
     # ------------------------------------------------- what the hooks call
     def set_unsup_weight(self, weight: float) -> None:
@@ -209,7 +183,7 @@ class PseudoSeg(EncoderDecoder):
         BN and dropout in ``weak_mode``."""
         heads = [teacher.backbone, getattr(teacher, 'neck', None),
                  teacher.decode_head]
-        with self._mode(heads, self.semi_train_cfg.weak_mode == 'train'):
+        with train_mode(heads, self.semi_train_cfg.weak_mode == 'train'):
             stages, feats = self._features(teacher, weak)
             return stages, teacher.decode_head.forward(feats)
 
@@ -220,7 +194,7 @@ class PseudoSeg(EncoderDecoder):
         one more backbone pass in inference mode (train_wss.py lines 373-425)."""
         cfg = self.semi_train_cfg
         if cfg.cam_pass == 'eval' and cfg.weak_mode == 'train':
-            with self._mode([teacher.backbone], False):
+            with train_mode([teacher.backbone], False):
                 stages = self._stages(teacher, weak)
         if image_labels is None:
             image_labels = (teacher.sgc_head.classify(stages, dropout=False).sigmoid()
@@ -289,16 +263,3 @@ class PseudoSeg(EncoderDecoder):
         stages = cls._stages(model, inputs)
         neck = getattr(model, 'neck', None)
         return stages, (neck(stages) if neck is not None else stages)
-
-    @staticmethod
-    @contextmanager
-    def _mode(modules, training: bool):
-        """Put ``modules`` (None skipped) in train/eval mode, then restore them."""
-        modules = [(m, m.training) for m in modules if m is not None]
-        for m, _ in modules:
-            m.train(training)
-        try:
-            yield
-        finally:
-            for m, state in modules:
-                m.train(state)
