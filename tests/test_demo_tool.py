@@ -106,7 +106,7 @@ def test_demo_variants_change_only_their_options(repo_root, variant, base, semi_
 
 
 def test_stale_or_missing_data_is_rebuilt(demo, tmp_path, capsys):
-    from mmseg_pseudoseg.demo import DATA_VERSION
+    from demo_set import DATA_VERSION
     root = tmp_path / 'demo_voc'
     demo.ensure_data(str(root), dry_run=True)           # missing -> build
     assert 'building the demo dataset' in capsys.readouterr().out
@@ -177,7 +177,7 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
     from mmseg.apis import inference_model, init_model
     from PIL import Image
 
-    from mmseg_pseudoseg.demo.comparison import HEADER_H, comparison_picture, \
+    from demo_comparison import HEADER_H, comparison_picture, \
         paint_labels
     work, _ = live_run
     opts = {'val_dataloader.dataset.data_root': voc_root}

@@ -12,7 +12,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from ..utils import load_tool_config
+from mmseg_pseudoseg.utils import load_tool_config
 
 IGNORE_COLOUR = (224, 224, 224)
 HEADER_H = 18

@@ -29,8 +29,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .scenes import (DEMO_CLASSES, DEMO_VOC_IDS, IGNORE, IMAGE_HW, OBJECTS,
-                     VOC_CLASSES, load_sources, render_scene, voc_palette)
+from demo_scenes import (DEMO_CLASSES, DEMO_VOC_IDS, IGNORE, IMAGE_HW, OBJECTS,
+                         VOC_CLASSES, load_sources, render_scene, voc_palette)
 
 #: Bumped whenever the generated data change; written to ``demo_meta.json`` so
 #: callers can tell a stale set (the calibration holds for this version only).
