@@ -35,23 +35,21 @@ import os
 import os.path as osp
 import platform
 import statistics
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmcv.transforms import Compose  # noqa: E402
-from mmengine.config import ConfigDict, DictAction  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmengine.optim import OptimWrapper  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+import numpy as np
+import torch
+from mmcv.transforms import Compose
+from mmengine.config import ConfigDict, DictAction
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import OptimWrapper
+from mmengine.registry import init_default_scope
 
-import mmseg_pseudoseg  # noqa: E402,F401
-from mmseg_pseudoseg.utils import iter_config_dicts, load_tool_config  # noqa: E402
-from mmseg.registry import MODELS, TRANSFORMS  # noqa: E402
-from mmseg_pseudoseg.apis import strip_training_only  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401
+from mmseg_pseudoseg.utils import iter_config_dicts, load_tool_config
+from mmseg.registry import MODELS, TRANSFORMS
+from mmseg_pseudoseg.apis import strip_training_only
 
 DEFAULT_CONFIG = 'configs/pseudoseg/deeplabv3plus_r101_voc_1-16.py'
 LOADERS = ('LoadImageFromFile', 'LoadAnnotations')

@@ -21,19 +21,18 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmcv  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.utils import ProgressBar, scandir  # noqa: E402
-from PIL import Image  # noqa: E402
+import mmcv
+import numpy as np
+import torch
+from mmengine.utils import ProgressBar, scandir
+from PIL import Image
 
-import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg.apis import inference_model, init_model  # noqa: E402
-from mmseg_pseudoseg.apis import (CheckpointError, check_state_dict,  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401  (registers our components)
+from mmseg.apis import inference_model, init_model
+from mmseg_pseudoseg.apis import (CheckpointError, check_state_dict,
                                   read_checkpoint, state_dict_of)
-from mmseg_pseudoseg.utils import load_tool_config  # noqa: E402
+from mmseg_pseudoseg.utils import load_tool_config
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 

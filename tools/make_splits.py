@@ -31,13 +31,11 @@ import math
 import os
 import os.path as osp
 import sys
-from multiprocessing import Pool
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 DEFAULTS = {
     'voc': dict(source='ImageSets/Segmentation/train.txt',

@@ -11,7 +11,6 @@ mean ± std. Prints the table (Markdown) and writes ``<out>.csv`` and ``<out>.md
 Report the final column: the best one is chosen on the validation set itself.
 """
 import argparse
-import sys
 
 from run_summary import (find_runs, group_runs, markdown_table, read_run,
                          summary_rows, write_summary)
