@@ -177,8 +177,8 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
     from mmseg.apis import inference_model, init_model
     from PIL import Image
 
-    from demo_comparison import HEADER_H, comparison_picture, \
-        paint_labels
+    from demo_comparison import HEADER_H, comparison_picture
+    from mmseg_pseudoseg.visualization import colorize
     work, _ = live_run
     opts = {'val_dataloader.dataset.data_root': voc_root}
     models = [('after 2', SMOKE, osp.join(work, 'iter_2.pth')),
@@ -212,10 +212,10 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
                                             img_id + '.png')))
         up = lambda a: np.repeat(np.repeat(a, 2, 0), 2, 1)  # noqa: E731
         assert np.abs(panel(0).astype(int) - up(image).astype(int)).max() <= 1
-        np.testing.assert_array_equal(panel(1), up(paint_labels(gt, palette)))
+        np.testing.assert_array_equal(panel(1), up(colorize(gt, palette)))
         for k in range(2):
             np.testing.assert_array_equal(
-                panel(2 + k), up(paint_labels(predictions[k][row], palette)))
+                panel(2 + k), up(colorize(predictions[k][row], palette)))
 
 
 class Terminal(io.StringIO):

@@ -20,12 +20,12 @@ import mmseg_pseudoseg  # noqa: F401  (registration)
 import mmseg_pseudoseg.datasets.voc_semi  # noqa: F401  (SemiVOCDataset)
 from mmseg_pseudoseg.engine.hooks import (PANEL_TITLES, EMATeacherHook,
                                           PseudoLabelHook,
-                                          UnsupWeightRampUpHook, colorize,
+                                          UnsupWeightRampUpHook,
                                           compose_panel, format_histogram,
                                           pseudo_label_stats, rampup_factor)
-from mmseg_pseudoseg.engine.hooks.pseudo_label_panel import (IGNORE_COLOUR,
-                                                             TILE_GAP,
+from mmseg_pseudoseg.engine.hooks.pseudo_label_panel import (TILE_GAP,
                                                              TITLE_HEIGHT)
+from mmseg_pseudoseg.visualization import IGNORE_COLOUR, colorize
 from model_factory import build, deeplabv3plus_r18, make_semi_batch
 
 CROP = (32, 32)

@@ -35,13 +35,13 @@ import os
 import os.path as osp
 import platform
 import statistics
+import tempfile
 import time
-
 
 import numpy as np
 import torch
 from mmcv.transforms import Compose
-from mmengine.config import ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
@@ -49,7 +49,7 @@ from mmengine.registry import init_default_scope
 import mmseg_pseudoseg  # noqa: F401
 from mmseg_pseudoseg.utils import iter_config_dicts, load_tool_config
 from mmseg.registry import MODELS, TRANSFORMS
-from mmseg_pseudoseg.apis import strip_training_only
+from mmseg_pseudoseg.apis import stock_config, strip_training_only
 
 DEFAULT_CONFIG = 'configs/pseudoseg/deeplabv3plus_r101_voc_1-16.py'
 LOADERS = ('LoadImageFromFile', 'LoadAnnotations')
@@ -99,11 +99,13 @@ def train_pipelines(cfg):
     return pipelines[0], (pipelines[1] if len(pipelines) > 1 else None)
 
 
-def stock_model_cfg(model_cfg):
-    stock = copy.deepcopy(model_cfg)
-    stock['type'] = 'EncoderDecoder'
-    for key in ('sgc_head', 'pseudo_labeler', 'semi_train_cfg'):
-        stock.pop(key, None)
+def stock_model(cfg, state):
+    """The plain EncoderDecoder that ``tools/export.py`` makes of ``cfg``'s model,
+    holding ``state`` (the test-time weights)."""
+    with tempfile.TemporaryDirectory() as modules:  # module files it may copy
+        stock_cfg, _ = stock_config(Config(cfg), out_dir=modules)
+    stock = MODELS.build(stock_cfg.model)
+    stock.load_state_dict(state, strict=True)
     return stock
 
 
@@ -261,9 +263,7 @@ def main(argv=None):
     model = MODELS.build(ConfigDict(cfg['model']))
     model.init_weights()
     model.to(device).train()
-    stock = MODELS.build(ConfigDict(stock_model_cfg(cfg['model']))).to(device)
-    state = strip_training_only(model.state_dict())
-    stock.load_state_dict(state, strict=True)
+    stock = stock_model(cfg, strip_training_only(model.state_dict())).to(device)
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9))
     shared_cfg = copy.deepcopy(cfg['model'])
     shared_cfg.setdefault('semi_train_cfg', {})['cam_pass'] = 'shared'

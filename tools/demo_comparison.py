@@ -13,19 +13,9 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
 from mmseg_pseudoseg.utils import load_tool_config
+from mmseg_pseudoseg.visualization import colorize
 
-IGNORE_COLOUR = (224, 224, 224)
 HEADER_H = 18
-
-
-def paint_labels(label: np.ndarray, palette: Sequence[Sequence[int]],
-                 ignore_index: int = 255) -> np.ndarray:
-    """``(H, W)`` class ids -> ``(H, W, 3)`` uint8 RGB; ``ignore_index`` (and any id
-    without a palette entry) light grey."""
-    colours = np.full((256, 3), IGNORE_COLOUR, np.uint8)
-    colours[:len(palette)] = np.asarray(palette, np.uint8)
-    colours[ignore_index] = IGNORE_COLOUR
-    return colours[label.astype(np.int64).clip(0, 255)]
 
 
 def _load_model(config: str, checkpoint: str, cfg_options: Optional[dict]):
@@ -73,14 +63,14 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
     samples = [dataset[i] for i in range(min(num_images, len(dataset)))]
     # one panel list per row: image, ground truth, then each model's prediction
     rows = [[x['inputs'].permute(1, 2, 0).numpy()[..., ::-1],  # BGR -> RGB
-             paint_labels(x['data_samples'].gt_sem_seg.data[0].numpy(), palette)]
+             colorize(x['data_samples'].gt_sem_seg.data[0].numpy(), palette)]
             for x in samples]
     for k, (_, config, checkpoint) in enumerate(models):
         model = first if k == 0 else _load_model(config, checkpoint, cfg_options)[1]
         for row, sample in zip(rows, samples):
             with torch.no_grad():
                 (pred, ) = model.test_step(pseudo_collate([sample]))
-            row.append(paint_labels(pred.pred_sem_seg.data[0].numpy(), palette))
+            row.append(colorize(pred.pred_sem_seg.data[0].numpy(), palette))
     # cells as large as the largest image, plus a one-pixel white gap
     cell_h = max(row[0].shape[0] for row in rows) + 1
     cell_w = max(row[0].shape[1] for row in rows) + 1

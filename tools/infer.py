@@ -25,16 +25,17 @@ import sys
 import mmcv
 import numpy as np
 import torch
-from mmengine.utils import ProgressBar, scandir
+from mmengine.utils import ProgressBar
 from PIL import Image
 
 import mmseg_pseudoseg  # noqa: F401  (registers our components)
 from mmseg.apis import inference_model, init_model
 from mmseg_pseudoseg.apis import (CheckpointError, check_state_dict,
                                   read_checkpoint, state_dict_of)
+from mmseg_pseudoseg.datasets.image_listing import list_images
 from mmseg_pseudoseg.utils import load_tool_config
+from mmseg_pseudoseg.visualization import colorize
 
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
 def parse_args(argv=None):
@@ -60,11 +61,12 @@ def parse_args(argv=None):
     return args
 
 
-def list_images(images_dir: str):
+def image_files(images_dir: str):
+    """Sorted relative paths of the folder's images (two with one name are an
+    error: their predictions would share a file)."""
     if not osp.isdir(images_dir):
         raise FileNotFoundError(f'image folder not found: {images_dir}')
-    return sorted(scandir(images_dir, suffix=IMAGE_SUFFIXES, recursive=True,
-                          case_sensitive=False))
+    return sorted(list_images(images_dir).values())
 
 
 def load_model(config: str, checkpoint: str, device: str):
@@ -90,9 +92,8 @@ def overlay_image(image_bgr: np.ndarray, pred: np.ndarray, palette: np.ndarray,
                   opacity: float) -> np.ndarray:
     """Blend the coloured prediction into the BGR image (classes outside the
     palette, e.g. 255, stay uncoloured)."""
-    colour = np.zeros_like(image_bgr)
+    colour = colorize(pred, palette)[..., ::-1]  # RGB palette -> BGR
     known = pred < len(palette)
-    colour[known] = palette[pred[known]][:, ::-1]  # RGB palette -> BGR
     out = image_bgr.astype(np.float32)
     out[known] = (1 - opacity) * out[known] + opacity * colour[known]
     return out.round().clip(0, 255).astype(np.uint8)
@@ -102,7 +103,7 @@ def predict_folder(model, images_dir: str, out_dir: str, palette: bool = True,
                    overlay: bool = False, opacity: float = 0.5):
     """Predict every image; return ``(written, skipped)`` where ``skipped`` lists
     ``(relative path, reason)`` of the images that could not be read."""
-    files = list_images(images_dir)
+    files = image_files(images_dir)
     colours = np.asarray(model.dataset_meta['palette'], dtype=np.uint8).reshape(-1, 3)
     written, skipped = 0, []
     progress = ProgressBar(len(files))

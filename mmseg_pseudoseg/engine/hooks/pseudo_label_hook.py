@@ -44,8 +44,9 @@ from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 from ...utils.arg_checks import check_int
-from .pseudo_label_panel import (colorize, compose_panel, default_palette,
-                                 missing_tile, resize_nearest, tile_scale)
+from ...visualization.palette import colorize, default_palette
+from .pseudo_label_panel import (compose_panel, missing_tile, resize_nearest,
+                                 tile_scale)
 from .pseudo_label_stats import format_histogram, pseudo_label_stats
 
 SCALAR_PREFIX = 'train/pseudo_label/'

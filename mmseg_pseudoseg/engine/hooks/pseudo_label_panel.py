@@ -8,7 +8,7 @@ above it::
 Label tiles are coloured with the dataset palette; ``IGNORE_COLOUR`` marks label 255
 (ignored / invalid pixels). A missing ground truth gives a grey tile reading "n/a".
 """
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
@@ -17,31 +17,8 @@ PANEL_TITLES = ('image', 'weak decoder', 'weak SGC', 'fused pseudo label',
                 'strong prediction', 'ground truth')
 TITLE_HEIGHT = 16
 TILE_GAP = 4
-IGNORE_COLOUR = (224, 224, 192)
 MISSING_COLOUR = (128, 128, 128)
 GAP_COLOUR = (255, 255, 255)
-
-
-def default_palette(num_classes: int, seed: int = 0) -> List[List[int]]:
-    """A fixed random palette for datasets that ship none."""
-    rng = np.random.RandomState(seed)
-    return rng.randint(0, 256, size=(num_classes, 3)).tolist()
-
-
-def colorize(label: np.ndarray, palette: Sequence[Sequence[int]],
-             ignore_index: int = 255) -> np.ndarray:
-    """``(H, W)`` int label map -> ``(H, W, 3)`` uint8 RGB.
-
-    ``ignore_index`` pixels and labels outside the palette get ``IGNORE_COLOUR``.
-    """
-    label = np.asarray(label)
-    lut = np.zeros((256, 3), np.uint8)
-    lut[:] = IGNORE_COLOUR
-    pal = np.asarray(palette, np.uint8).reshape(-1, 3)
-    lut[:len(pal)] = pal
-    if ignore_index < 256:
-        lut[ignore_index] = IGNORE_COLOUR
-    return lut[label.astype(np.int64)]
 
 
 def resize_nearest(array: np.ndarray, height: int, width: int) -> np.ndarray:
