@@ -8,7 +8,9 @@ from . import compat
 
 compat.apply()
 
-from . import apis, datasets, engine, evaluation, models, utils  # noqa: E402,F401,I001
+from . import (apis, datasets, engine, evaluation, models, utils,  # noqa: E402,F401,I001
+               visualization)
 
 __version__ = '0.1.0'
-__all__ = ['apis', 'compat', 'datasets', 'engine', 'evaluation', 'models', 'utils', '__version__']
+__all__ = ['apis', 'compat', 'datasets', 'engine', 'evaluation', 'models', 'utils',
+           'visualization', '__version__']

@@ -6,6 +6,8 @@ import sys
 import pytest
 
 sys.path.insert(0, osp.dirname(__file__))
+# the tools' own modules (demo scenes, run summary) sit beside the tools
+sys.path.append(osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools'))
 # Keep the suite fast and quiet on 2 cores.
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 

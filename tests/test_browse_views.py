@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 from PIL import Image
 
 import mmseg_pseudoseg  # noqa: F401  (registration)
-from mmseg_pseudoseg.visualization import paint_labels
+from mmseg_pseudoseg.visualization import colorize
 from tool_module import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -65,7 +65,7 @@ def test_panels_are_the_pipeline_outputs(options):
         mask = sample.gt_sem_seg.data[0].numpy()
         np.testing.assert_array_equal(named['labelled crop'],
                                       image.permute(1, 2, 0).numpy()[..., ::-1])
-        np.testing.assert_array_equal(named['its mask'], paint_labels(mask, palette))
+        np.testing.assert_array_equal(named['its mask'], colorize(mask, palette))
         assert shown == set(np.unique(mask).tolist())
         _, strong = group['strong']
         valid = strong.gt_sem_seg.data[0].numpy()

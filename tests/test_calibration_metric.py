@@ -108,17 +108,6 @@ def test_bins_add_up_over_images():
     assert merged['counts'].sum() == (labels != 255).sum()
 
 
-def test_bad_inputs_are_named():
-    probs = np.full((1, 3, 4, 4), 1 / 3)
-    with pytest.raises(ValueError, match='labels shape'):
-        calibration_bins(probs, np.zeros((1, 4, 5)))
-    with pytest.raises(ValueError, match='n_bins'):
-        calibration_bins(probs, np.zeros((1, 4, 4)), n_bins=0)
-    with pytest.raises(ValueError, match='different n_bins'):
-        merge_bins(calibration_bins(probs, np.zeros((1, 4, 4)), n_bins=3),
-                   calibration_bins(probs, np.zeros((1, 4, 4)), n_bins=4))
-
-
 # ---------------------------------------------------------------- the metric
 
 def seg_outputs(logits, labels, names=None):
@@ -175,11 +164,8 @@ def test_metric_errors_name_the_image():
     from mmseg.structures import SegDataSample
     metric = CalibrationMetric()
     sample = SegDataSample(metainfo=dict(img_path='a/b/2007_000033.jpg'))
-    sample.gt_sem_seg = PixelData(data=torch.zeros(1, 4, 4, dtype=torch.long))
-    with pytest.raises(KeyError, match='2007_000033.jpg.*seg_logits'):
-        metric.process({}, [sample.to_dict()])
-    sample.seg_logits = PixelData(data=torch.zeros(3, 4, 5))
-    with pytest.raises(ValueError, match='2007_000033.jpg.*does not match'):
+    sample.seg_logits = PixelData(data=torch.zeros(3, 4, 4))
+    with pytest.raises(KeyError, match='2007_000033.jpg has no `gt_sem_seg`'):
         metric.process({}, [sample.to_dict()])
     with pytest.raises(ValueError, match='n_bins'):
         CalibrationMetric(n_bins=0)

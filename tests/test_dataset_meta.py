@@ -23,8 +23,8 @@ from PIL import Image
 import mmseg_pseudoseg  # noqa: F401  (registration)
 from mmseg.apis import MMSegInferencer, inference_model, init_model
 from mmseg_pseudoseg.apis import export_stock_model, stock_config, trained_classes
-from mmseg_pseudoseg.datasets.coco_object_semi import (COCO_OBJECT_CLASSES,
-                                                       label_colormap)
+from mmseg_pseudoseg.datasets.coco_object_semi import COCO_OBJECT_CLASSES
+from mmseg_pseudoseg.visualization import voc_colormap as label_colormap
 from synthetic_folder import CLASSES3, make_folder_tree
 from test_folder_dataset import TEN_LINE_CONFIG, TINY
 

@@ -76,7 +76,7 @@ def test_recorded_ceiling_row_fills_the_summary_columns(demo):
     assert row['final mIoU'] == '70.20' and row['final ECE'] == '2.09'
 
 
-OPTIONS = [dict(type='EMATeacherHook', momentum=0.99),
+OPTIONS = [dict(type='EMATeacherHook', momentum=0.01),
            dict(type='UnsupWeightRampUpHook', rampup_iters=600, mode='sigmoid')]
 
 
@@ -106,7 +106,7 @@ def test_demo_variants_change_only_their_options(repo_root, variant, base, semi_
 
 
 def test_stale_or_missing_data_is_rebuilt(demo, tmp_path, capsys):
-    from mmseg_pseudoseg.demo import DATA_VERSION
+    from demo_set import DATA_VERSION
     root = tmp_path / 'demo_voc'
     demo.ensure_data(str(root), dry_run=True)           # missing -> build
     assert 'building the demo dataset' in capsys.readouterr().out
@@ -177,8 +177,8 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
     from mmseg.apis import inference_model, init_model
     from PIL import Image
 
-    from mmseg_pseudoseg.demo.comparison import HEADER_H, comparison_picture, \
-        paint_labels
+    from demo_comparison import HEADER_H, comparison_picture
+    from mmseg_pseudoseg.visualization import colorize
     work, _ = live_run
     opts = {'val_dataloader.dataset.data_root': voc_root}
     models = [('after 2', SMOKE, osp.join(work, 'iter_2.pth')),
@@ -214,11 +214,11 @@ def test_comparison_picture_panels_are_the_models_predictions(live_run, voc_root
                                             img_id + '.png')))
         up = lambda a: np.repeat(np.repeat(a, 2, 0), 2, 1)  # noqa: E731
         assert np.abs(panel(0).astype(int) - up(image).astype(int)).max() <= 1
-        np.testing.assert_array_equal(panel(1), up(paint_labels(gt, palette)))
+        np.testing.assert_array_equal(panel(1), up(colorize(gt, palette)))
         shown.update(np.unique(gt).tolist())
         for k in range(2):
             np.testing.assert_array_equal(
-                panel(2 + k), up(paint_labels(predictions[k][row], palette)))
+                panel(2 + k), up(colorize(predictions[k][row], palette)))
             shown.update(np.unique(predictions[k][row]).tolist())
     # below the grid: the legend of every class on a label panel (names + colours)
     from mmseg_pseudoseg.visualization import class_legend

@@ -62,5 +62,21 @@ def test_hook_refuses_a_model_without_teacher(voc_root, tmp_path):
     cfg['visualizer']['name'] = 'ema_refuse'
     with pytest.raises(TypeError, match='PseudoSeg has none'):
         train(cfg)
-    with pytest.raises(ValueError, match=r'momentum must be in \[0, 1\)'):
-        EMATeacherHook(momentum=1.0)
+    for bad in (0.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match=r'momentum must be in \(0, 0.5\] or 1, '
+                                             f'got {bad}'):
+            EMATeacherHook(momentum=bad)
+
+
+def test_momentum_of_the_teachers_share_is_refused():
+    """``momentum`` is the student's share, as MMDetection's MeanTeacherHook; a
+    config that gives the teacher's share (0.99) is told what to write instead."""
+    with pytest.raises(ValueError) as err:
+        EMATeacherHook(momentum=0.99)
+    assert str(err.value) == (
+        "EMATeacherHook: momentum=0.99 is the student's share of each update "
+        "(teacher ← (1−m)·teacher + m·student, as MMDetection's MeanTeacherHook), "
+        "not the teacher's.\nFor a teacher that keeps 0.99 of itself per update "
+        'set momentum=0.01.')
+    assert EMATeacherHook(momentum=0.01).momentum == 0.01
+    assert EMATeacherHook(momentum=1.0).momentum == 1.0

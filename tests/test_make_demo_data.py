@@ -1,4 +1,4 @@
-"""The embedded demo set (mmseg_pseudoseg.demo) and tools/make_demo_data.py.
+"""The embedded demo set (tools/demo_set.py) and tools/make_demo_data.py.
 
 Generates reduced sets (``scale``) once per module and checks determinism,
 layout, counts, label values, class coverage and the split files; then reads
@@ -16,7 +16,8 @@ from PIL import Image
 
 pytest.importorskip('skimage', reason='needs requirements-demo.txt')
 
-import mmseg_pseudoseg.demo as mdd  # noqa: E402
+import demo_set as mdd  # noqa: E402
+from demo_scenes import VOC_PALETTE  # noqa: E402
 from tool_module import load_tool  # noqa: E402
 
 tool = load_tool('make_demo_data.py')
@@ -195,7 +196,7 @@ def test_masks_valid_palette_and_every_class_in_train_and_val(demo):
         # palette entries are VOC's colours at VOC ids
         flat = pal.getpalette()
         for voc_id in mdd.DEMO_VOC_IDS:
-            assert flat[3 * voc_id:3 * voc_id + 3] == mdd.VOC_PALETTE[voc_id]
+            assert flat[3 * voc_id:3 * voc_id + 3] == VOC_PALETTE[voc_id]
     for split in ('train', 'val'):
         assert set(mdd.DEMO_VOC_IDS) <= seen[split], split
 

@@ -160,7 +160,7 @@ train_dataloader.dataset.datasets[1].update(with_masks=True, pipeline=[
     # the teacher is a submodule saved in checkpoints, moved by its hook
     'ema_teacher': """
 model = dict(semi_train_cfg=dict(teacher='ema'))
-custom_hooks = [dict(type='EMATeacherHook', momentum=0.9)]
+custom_hooks = [dict(type='EMATeacherHook', momentum=0.1)]
 """,
 }
 

@@ -37,12 +37,23 @@ def _concat(n_lab=N_LAB, n_extra=N_EXTRA):
     return ConcatDataset([IndexDataset(n_lab), IndexDataset(n_extra, n_lab)])
 
 
-def _sampler(dataset=None, lab=4, extra=4, seed=0, rank=0, world_size=1, **kwargs):
+def _sampler(dataset=None, lab=4, extra=4, seed=0, **kwargs):
     dataset = dataset if dataset is not None else _concat()
     return SemiBatchSampler(InfiniteSampler(dataset, shuffle=True, seed=seed),
                             batch_size=lab + extra, labelled_per_gpu=lab,
-                            extra_per_gpu=extra, rank=rank, world_size=world_size,
-                            **kwargs)
+                            extra_per_gpu=extra, **kwargs)
+
+
+def _rank_batches(single, lab, rank, world_size, n):
+    """Batches of ``rank`` as the stream definition gives them: every
+    ``world_size``-th element of each source's chain, read off the batches of the
+    one-rank sampler ``single`` (same seed and sizes)."""
+    batches = _take(single, world_size * n + 1)
+    chains = ([i for b in batches for i in b[:lab]], [i for b in batches for i in b[lab:]])
+    mine = [chain[rank::world_size] for chain in chains]
+    extra = len(batches[0]) - lab
+    return [mine[0][k * lab:(k + 1) * lab] + mine[1][k * extra:(k + 1) * extra]
+            for k in range(n)]
 
 
 def _take(sampler, n):
@@ -82,10 +93,9 @@ def test_sources_are_shuffled_independently():
 
 
 @pytest.mark.parametrize('n_lab, n_extra', [(10, 23), (8, 16)])
-def test_two_ranks_disjoint_exact_and_covering(n_lab, n_extra):
+def test_two_ranks_disjoint_exact_and_covering(two_ranks, n_lab, n_extra):
     dataset = _concat(n_lab, n_extra)
-    per_rank = [_take(_sampler(dataset, lab=2, extra=3, seed=7, rank=r, world_size=2),
-                      40) for r in range(2)]
+    per_rank = [r[f'{n_lab}+{n_extra}'] for r in two_ranks]
     streams = []
     for batches in per_rank:
         for batch in batches:
@@ -196,18 +206,30 @@ def _ddp_worker(rank, world_size, port, out_dir):
         sampler = SemiBatchSampler(InfiniteSampler(dataset, shuffle=True),
                                    batch_size=3, labelled_per_gpu=1, extra_per_gpu=2)
         batches = list(itertools.islice(iter(sampler), 30))
+        out = dict(seed=sampler.seed, rank=sampler.rank,
+                   world_size=sampler.world_size, batches=batches)
+        for n_lab, n_extra in ((10, 23), (8, 16)):
+            out[f'{n_lab}+{n_extra}'] = _take(
+                _sampler(_concat(n_lab, n_extra), lab=2, extra=3, seed=7), 40)
         with open(osp.join(out_dir, f'rank{rank}.json'), 'w') as f:
-            json.dump(dict(seed=sampler.seed, rank=sampler.rank,
-                           world_size=sampler.world_size, batches=batches), f)
+            json.dump(out, f)
     finally:
         dist.destroy_process_group()
 
 
-def test_real_two_process_gloo(tmp_path):
-    """Default rank/world size/seed come from the process group (same seed)."""
+@pytest.fixture(scope='module')
+def two_ranks(tmp_path_factory):
+    """What the samplers of two real gloo ranks give (rank and world size from
+    the process group)."""
+    out = tmp_path_factory.mktemp('two_ranks')
     os.environ.setdefault('OMP_NUM_THREADS', '1')
-    mp.spawn(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
-    results = [json.load(open(tmp_path / f'rank{r}.json')) for r in range(2)]
+    mp.spawn(_ddp_worker, args=(2, _free_port(), str(out)), nprocs=2, join=True)
+    return [json.load(open(out / f'rank{r}.json')) for r in range(2)]
+
+
+def test_real_two_process_gloo(two_ranks):
+    """Default rank/world size/seed come from the process group (same seed)."""
+    results = two_ranks
     assert results[0]['seed'] == results[1]['seed']
     assert [r['rank'] for r in results] == [0, 1]
     assert all(r['world_size'] == 2 for r in results)
@@ -217,6 +239,6 @@ def test_real_two_process_gloo(tmp_path):
     assert sorted(lab[0][:5] + lab[1][:5]) == list(range(N_LAB))
     merged = [x for pair in zip(ext[0], ext[1]) for x in pair][:N_EXTRA]
     assert sorted(merged) == list(range(N_LAB, N_LAB + N_EXTRA))
-    expected = [_take(_sampler(lab=1, extra=2, seed=results[0]['seed'], rank=r,
-                               world_size=2), 30) for r in range(2)]
+    single = _sampler(lab=1, extra=2, seed=results[0]['seed'])
+    expected = [_rank_batches(single, 1, r, 2, 30) for r in range(2)]
     assert [r['batches'] for r in results] == expected

@@ -103,10 +103,3 @@ def test_eval_and_plain_inputs_are_stock():
         ref = stock(copy.deepcopy(data), training)
         torch.testing.assert_close(got['inputs'], ref['inputs'])
         assert len(got['data_samples']) == 2
-
-
-def test_mismatched_branches_are_an_error(batch):
-    pre = MODELS.build(dict(type='SemiSegDataPreProcessor', **CFG))
-    del batch['data_samples']['weak']
-    with pytest.raises(ValueError, match='same branches'):
-        pre(batch, training=True)

@@ -166,11 +166,11 @@ def test_backbone_outputs_must_match_in_channels():
     head = make_head()
     feats = make_feats()
     with pytest.raises(ValueError, match=r'lists 4 stages .* gives 3 outputs'):
-        head(feats[1:], torch.ones(2, C - 1))
+        head.check_inputs(feats[1:])
     bad = feats[:3] + (torch.zeros(2, 48, 4, 4), )
     with pytest.raises(ValueError, match=r'in_channels\[3\]=64 but backbone stage 3 '
                                          'has 48 channels'):
-        head(bad, torch.ones(2, C - 1))
+        head.check_inputs(bad)
 
 
 def test_classifier_is_gap_dropout_conv():

@@ -17,8 +17,7 @@ import sys
 
 import pytest
 
-from mmseg_pseudoseg.utils.run_summary import (find_runs, group_runs, read_run,
-                                               summary_rows)
+from run_summary import find_runs, group_runs, read_run, summary_rows
 
 SMOKE = 'configs/pseudoseg/smoke_stock_fcn_tiny_voc.py'
 TOOL = 'tools/summarize_runs.py'

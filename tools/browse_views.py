@@ -27,17 +27,15 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import cv2
+import numpy as np
+from mmengine.config import DictAction
+from mmengine.registry import init_default_scope
+from mmengine.utils import ProgressBar
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
-
-import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.utils import load_tool_config  # noqa: E402
-from mmseg_pseudoseg.visualization import class_legend, paint_labels  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401  (registers our components)
+from mmseg_pseudoseg.utils import load_tool_config
+from mmseg_pseudoseg.visualization import class_legend, colorize
 
 TITLE_H = 14
 LINE_H = 14
@@ -100,7 +98,7 @@ def sample_panels(group: dict, classes, palette):
         image, sample = group['sup']
         mask = sample.gt_sem_seg.data[0].numpy()
         shown.update(np.unique(mask).tolist())
-        panels += [('labelled crop', rgb(image)), ('its mask', paint_labels(mask,
+        panels += [('labelled crop', rgb(image)), ('its mask', colorize(mask,
                                                                           palette))]
         lines.append(f'labelled: {_name(sample)}')
     if 'weak' in group:

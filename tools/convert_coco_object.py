@@ -31,12 +31,11 @@ import os.path as osp
 import sys
 from typing import Dict, List, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from PIL import Image
 
-from mmseg_pseudoseg.utils import summary_line, track_jobs  # noqa: E402
+from mmseg_pseudoseg.utils import summary_line, track_jobs
 
 IGNORE_INDEX = 255
 

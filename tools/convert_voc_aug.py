@@ -24,13 +24,12 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from PIL import Image
 
-from mmseg_pseudoseg.datasets.split_file import read_split_file  # noqa: E402
-from mmseg_pseudoseg.utils import summary_line, track_jobs  # noqa: E402
+from mmseg_pseudoseg.datasets.split_file import read_split_file
+from mmseg_pseudoseg.utils import summary_line, track_jobs
 
 AUG_COUNT = 10582
 

@@ -41,13 +41,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List, NamedTuple, Optional, Sequence
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
+from demo_set import DATA_VERSION
+from run_summary import (COLUMNS, group_runs, markdown_table, read_run, summary_rows,
+                         write_summary)
 
-from mmseg_pseudoseg.demo import DATA_VERSION  # noqa: E402
-from mmseg_pseudoseg.utils.run_summary import (COLUMNS, group_runs,  # noqa: E402
-                                               markdown_table, read_run,
-                                               summary_rows, write_summary)
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 DEMO = 'configs/pseudoseg/demo'
 DATA_ROOT = 'data/demo_voc'
@@ -389,7 +387,7 @@ def recorded_ceiling_row():
 
 def comparison(models, work_dir, num_images=4):
     """``<work_dir>/comparison.png`` of ``models`` ((label, config, checkpoint))."""
-    from mmseg_pseudoseg.demo.comparison import comparison_picture
+    from demo_comparison import comparison_picture
     return comparison_picture(
         [(label, osp.join(REPO, config), ckpt) for label, config, ckpt in models],
         osp.join(work_dir, 'comparison.png'), num_images=num_images,

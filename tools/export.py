@@ -23,16 +23,14 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
+from mmengine.config import DictAction
 
-import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.apis import (CheckpointError, export_stock_model,  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401  (registers our components)
+from mmseg_pseudoseg.apis import (CheckpointError, export_stock_model,
                                   read_checkpoint)
-from mmseg_pseudoseg.apis.onnx_export import (OPSET, OnnxExportError,  # noqa: E402
-                                              export_onnx)
-from mmseg_pseudoseg.utils import load_tool_config  # noqa: E402
+from mmseg_pseudoseg.apis.onnx_export import OPSET, OnnxExportError, export_onnx
+from mmseg_pseudoseg.utils import load_tool_config
 
 
 def parse_args(argv=None):

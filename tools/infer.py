@@ -25,23 +25,21 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmcv  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.utils import ProgressBar, scandir  # noqa: E402
-from PIL import Image  # noqa: E402
+import mmcv
+import numpy as np
+import torch
+from mmengine.utils import ProgressBar
+from PIL import Image
 
-import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg.apis import inference_model, init_model  # noqa: E402
-from mmseg_pseudoseg.apis import (CheckpointError, check_classes,  # noqa: E402
-                                  check_state_dict, model_num_classes,
-                                  read_checkpoint, state_dict_of)
-from mmseg_pseudoseg.utils import load_tool_config  # noqa: E402
-from mmseg_pseudoseg.visualization import class_legend  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401  (registers our components)
+from mmseg.apis import inference_model, init_model
+from mmseg_pseudoseg.apis import (CheckpointError, check_classes, check_state_dict,
+                                  model_num_classes, read_checkpoint, state_dict_of)
+from mmseg_pseudoseg.datasets.image_listing import list_images
+from mmseg_pseudoseg.utils import load_tool_config
+from mmseg_pseudoseg.visualization import class_legend, colorize
 
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
 def parse_args(argv=None):
@@ -64,11 +62,12 @@ def parse_args(argv=None):
     return args
 
 
-def list_images(images_dir: str):
+def image_files(images_dir: str):
+    """Sorted relative paths of the folder's images (two with one name are an
+    error: their predictions would share a file)."""
     if not osp.isdir(images_dir):
         raise FileNotFoundError(f'image folder not found: {images_dir}')
-    return sorted(scandir(images_dir, suffix=IMAGE_SUFFIXES, recursive=True,
-                          case_sensitive=False))
+    return sorted(list_images(images_dir).values())
 
 
 def load_model(config: str, checkpoint: str, device: str):
@@ -96,9 +95,8 @@ def overlay_image(image_bgr: np.ndarray, pred: np.ndarray, palette: np.ndarray,
                   opacity: float) -> np.ndarray:
     """Blend the coloured prediction into the BGR image (classes outside the
     palette, e.g. 255, stay uncoloured)."""
-    colour = np.zeros_like(image_bgr)
+    colour = colorize(pred, palette)[..., ::-1]  # RGB palette -> BGR
     known = pred < len(palette)
-    colour[known] = palette[pred[known]][:, ::-1]  # RGB palette -> BGR
     out = image_bgr.astype(np.float32)
     out[known] = (1 - opacity) * out[known] + opacity * colour[known]
     return out.round().clip(0, 255).astype(np.uint8)
@@ -115,7 +113,7 @@ def predict_folder(model, images_dir: str, out_dir: str, overlay: bool = False,
                    opacity: float = 0.5):
     """Predict every image; return ``(written, skipped)`` where ``skipped`` lists
     ``(relative path, reason)`` of the images that could not be read."""
-    files = list_images(images_dir)
+    files = image_files(images_dir)
     classes = model.dataset_meta['classes']
     colours = np.asarray(model.dataset_meta['palette'], dtype=np.uint8).reshape(-1, 3)
     written, skipped = 0, []

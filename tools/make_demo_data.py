@@ -4,20 +4,17 @@
     python tools/make_demo_data.py data/demo_voc [--seed 0] [--scale 1.0]
 
 The scenes (real pictures bundled with scikit-image, composed into 96x128 images
-of ten VOC classes) are drawn by :mod:`mmseg_pseudoseg.demo.scenes`; the tree,
+of ten VOC classes) are drawn by ``tools/demo_scenes.py``; the tree,
 its split lists and ``demo_meta.json`` are written by
-:func:`mmseg_pseudoseg.demo.make_demo_data` (layout in its module docstring). The
+``demo_set.make_demo_data`` (``tools/demo_set.py``, layout in its docstring). The
 same ``--seed`` writes identical bytes, whatever ``--workers``; ``--scale < 1``
 writes a subset of the full set.
 """
 import argparse
-import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmseg_pseudoseg.demo import DEFAULT_SIZES, make_demo_data  # noqa: E402
+from demo_set import DEFAULT_SIZES, make_demo_data
 
 
 def parse_args(argv=None):

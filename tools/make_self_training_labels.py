@@ -23,19 +23,18 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
-from mmengine.utils import track_iter_progress  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmengine.utils import track_iter_progress
+from PIL import Image
 
-import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.utils import load_tool_config, summary_line  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401  (registers our components)
+from mmseg_pseudoseg.utils import load_tool_config, summary_line
 
 DEFAULT_SPLITS = {'SemiVOCDataset': 'ImageSets/Segmentation/trainaug.txt',
                   'PascalVOCDataset': 'ImageSets/Segmentation/trainaug.txt',

@@ -48,13 +48,11 @@ import math
 import os
 import os.path as osp
 import sys
-from multiprocessing import Pool
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 OUT_DIR = 'ImageSets/SegmentationSemi'
 DRAWN_DIR = OUT_DIR + '/drawn'
@@ -168,7 +166,7 @@ def sample_split(presence: np.ndarray, size: int, seed: int, denominator: int,
 
 def _folder_source(data_root: str, image_dir: str, mask_dir: str):
     """Ids of every image in ``image_dir`` and their mask paths (each must exist)."""
-    from mmseg_pseudoseg.datasets.semi_folder_dataset import list_images
+    from mmseg_pseudoseg.datasets.image_listing import list_images
     img_abs = osp.join(data_root, image_dir)
     if not osp.isdir(img_abs):
         raise FileNotFoundError(f'image folder {img_abs} does not exist.\n'

@@ -107,7 +107,6 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     from mmseg_pseudoseg.evaluation.calibration import load_reliability
     json_file = find_reliability_file(args.path)
     table = load_reliability(json_file)

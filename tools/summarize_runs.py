@@ -11,14 +11,9 @@ mean ± std. Prints the table (Markdown) and writes ``<out>.csv`` and ``<out>.md
 Report the final column: the best one is chosen on the validation set itself.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmseg_pseudoseg.utils.run_summary import (find_runs, group_runs,  # noqa: E402
-                                               markdown_table, read_run,
-                                               summary_rows, write_summary)
+from run_summary import (find_runs, group_runs, markdown_table, read_run,
+                         summary_rows, write_summary)
 
 
 def parse_args(argv=None):

@@ -15,17 +15,16 @@ import inspect
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
-import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.apis import (EVAL_PROTOCOLS, CheckpointError,  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401  (registers our components)
+from mmseg_pseudoseg.apis import (EVAL_PROTOCOLS, CheckpointError,
                                   apply_eval_protocol, check_state_dict,
                                   read_checkpoint, state_dict_of)
-from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,  # noqa: E402
+from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,
                                    run_launched)
 
 

@@ -8,17 +8,14 @@ gloo process group is created here, before the Runner (see mmseg_pseudoseg.compa
 """
 import argparse
 import logging
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.runner import Runner
 
-import mmseg_pseudoseg  # noqa: E402,F401  (registers our components)
-from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,  # noqa: E402
+import mmseg_pseudoseg  # noqa: F401  (registers our components)
+from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,
                                    run_launched)
 
 

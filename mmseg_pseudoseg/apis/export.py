@@ -117,7 +117,7 @@ def _dataset_metainfo(dataset: dict, cls: type,
 
 def _common_suffix(img_dir: str) -> str:
     """The most frequent image suffix under ``img_dir`` ('.jpg' if it is absent)."""
-    from ..datasets.semi_folder_dataset import list_images
+    from ..datasets.image_listing import list_images
     if not osp.isdir(img_dir):
         return '.jpg'
     suffixes = [osp.splitext(p)[1] for p in list_images(img_dir).values()]

@@ -1,9 +1,10 @@
 """Split-aware COCO-object dataset: 80 thing classes + background (docs/method.md §6)."""
 from mmseg.registry import DATASETS
 
+from ..visualization.palette import voc_colormap
 from .semi_seg_dataset import SemiSegDataset
 
-__all__ = ['SemiCOCOObjectDataset', 'COCO_OBJECT_CLASSES', 'label_colormap']
+__all__ = ['SemiCOCOObjectDataset', 'COCO_OBJECT_CLASSES']
 
 # The 80 COCO thing categories in ascending category-id order (ids 1..90 with gaps),
 # i.e. the order in which tools/convert_coco_object.py numbers them 1..80.
@@ -22,21 +23,6 @@ COCO_OBJECT_CLASSES = (
     'teddy bear', 'hair drier', 'toothbrush')
 
 
-def label_colormap(num: int):
-    """The PASCAL VOC bit-interleaved colour map (first 21 = VOC palette)."""
-    palette = []
-    for index in range(num):
-        r = g = b = 0
-        c = index
-        for shift in range(7, -1, -1):
-            r |= ((c >> 0) & 1) << shift
-            g |= ((c >> 1) & 1) << shift
-            b |= ((c >> 2) & 1) << shift
-            c >>= 3
-        palette.append([r, g, b])
-    return palette
-
-
 @DATASETS.register_module()
 class SemiCOCOObjectDataset(SemiSegDataset):
     """COCO 2017 as 81-class semantic segmentation, ids like ``train2017/000000283213``.
@@ -51,7 +37,7 @@ class SemiCOCOObjectDataset(SemiSegDataset):
     Default ``data_prefix`` is ``dict(img_path='', seg_map_path='masks')``.
     """
     METAINFO = dict(classes=COCO_OBJECT_CLASSES,
-                    palette=label_colormap(len(COCO_OBJECT_CLASSES)))
+                    palette=voc_colormap(len(COCO_OBJECT_CLASSES)))
     DEFAULT_PREFIX = dict(img_path='', seg_map_path='masks')
 
     def __init__(self, ann_file: str, img_suffix: str = '.jpg',

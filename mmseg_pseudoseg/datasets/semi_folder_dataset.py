@@ -28,22 +28,20 @@ list. Mask contents (values outside ``[0, C)`` and 255, size) are checked when a
 sample is loaded, naming the mask file (:class:`SemiSegDataset`).
 """
 import copy
-import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 from mmengine.dataset import ConcatDataset
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .coco_object_semi import label_colormap
+from ..visualization.palette import voc_colormap
+from .image_listing import IMAGE_EXTENSIONS, list_images
 from .semi_seg_dataset import SemiSegDataset, _as_list
 from .split_file import check_all_found, check_files_exist, read_split_file
 
 __all__ = ['SemiFolderDataset', 'SemiFolderTrainDataset', 'read_classes_file',
-           'folder_metainfo', 'list_images', 'IMAGE_EXTENSIONS']
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+           'folder_metainfo']
 
 
 def read_classes_file(path: str) -> Tuple[List[str], Optional[List[List[int]]]]:
@@ -83,28 +81,6 @@ def read_classes_file(path: str) -> Tuple[List[str], Optional[List[List[int]]]]:
     return classes, (palette or None)
 
 
-def list_images(img_dir: str) -> Dict[str, str]:
-    """``{id: relative image path}`` of every image under ``img_dir`` (recursive).
-
-    Two images with one id (``a.jpg`` and ``a.png``) are an error naming both.
-    """
-    found: Dict[str, str] = {}
-    for folder, _, files in os.walk(img_dir):
-        for name in files:
-            stem, ext = osp.splitext(name)
-            if ext.lower() not in IMAGE_EXTENSIONS or name.startswith('.'):
-                continue
-            rel = osp.relpath(osp.join(folder, name), img_dir)
-            img_id = osp.splitext(rel)[0].replace(os.sep, '/')
-            if img_id in found:
-                raise ValueError(
-                    f'image folder {img_dir} has two images with the id '
-                    f'{img_id!r}: {found[img_id]} and {rel}.\n'
-                    'Rename or remove one of them.')
-            found[img_id] = rel
-    return dict(sorted(found.items()))
-
-
 def folder_metainfo(data_root: str, classes: Optional[Sequence[str]] = None,
                     palette: Optional[Sequence[Sequence[int]]] = None,
                     classes_file: str = 'classes.txt',
@@ -122,7 +98,7 @@ def folder_metainfo(data_root: str, classes: Optional[Sequence[str]] = None,
     if len(set(classes)) != len(classes):
         raise ValueError(f'{name}: classes lists a name twice: {classes}.')
     if palette is None:
-        palette = label_colormap(len(classes))
+        palette = voc_colormap(len(classes))
     if len(palette) != len(classes):
         raise ValueError(f'{name}: palette has {len(palette)} colours for '
                          f'{len(classes)} classes.')
@@ -189,7 +165,6 @@ class SemiFolderDataset(SemiSegDataset):
         self.disjoint_from = _as_list(disjoint_from)
         self.image_labels_file = image_labels_file
         self.skip_unreadable = skip_unreadable
-        self.check_files = True
         data_prefix = dict(img_path=img_dir)
         if mask_dir is not None:
             data_prefix['seg_map_path'] = mask_dir

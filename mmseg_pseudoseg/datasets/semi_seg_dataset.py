@@ -69,8 +69,6 @@ class SemiSegDataset(BaseSegDataset):
         skip_unreadable (bool): check every image with PIL at construction and
             drop the unreadable ones, logging their number and first ids (for
             extra data only; labelled data should never skip). Default False.
-        check_files (bool): check that every listed image (and mask) exists.
-            Default True.
         **kwargs: everything :class:`mmseg.datasets.BaseSegDataset` takes.
     """
 
@@ -81,7 +79,6 @@ class SemiSegDataset(BaseSegDataset):
                  disjoint_from: Union[None, str, Sequence[str]] = None,
                  image_labels_file: Optional[str] = None,
                  skip_unreadable: bool = False,
-                 check_files: bool = True,
                  **kwargs) -> None:
         if not ann_file:
             raise ValueError(f'{type(self).__name__} needs ann_file (a split '
@@ -96,7 +93,6 @@ class SemiSegDataset(BaseSegDataset):
         self.disjoint_from = _as_list(disjoint_from)
         self.image_labels_file = image_labels_file
         self.skip_unreadable = skip_unreadable
-        self.check_files = check_files
         data_prefix = dict(kwargs.get('data_prefix', None) or self.DEFAULT_PREFIX)
         if not with_masks:
             data_prefix.pop('seg_map_path', None)
@@ -165,7 +161,7 @@ class SemiSegDataset(BaseSegDataset):
             raise FileNotFoundError(f'{name}: image folder {img_dir!r} does not '
                                     "exist. Check data_root and data_prefix['img_path'].")
         ann_dir = self.data_prefix.get('seg_map_path') if self.with_masks else None
-        if self.with_masks and self.check_files and ann_dir and not osp.isdir(ann_dir):
+        if self.with_masks and ann_dir and not osp.isdir(ann_dir):
             raise FileNotFoundError(f'{name}: mask folder {ann_dir!r} does not exist. '
                                     "Check data_prefix['seg_map_path'], or set "
                                     'with_masks=False for data without masks.')
@@ -174,11 +170,10 @@ class SemiSegDataset(BaseSegDataset):
         img_paths = [osp.join(img_dir, i + self.img_suffix) for i in ids]
         seg_paths = ([osp.join(ann_dir, i + self.seg_map_suffix) for i in ids]
                      if ann_dir is not None else None)
-        if self.check_files:
-            paths = {'image': img_paths}
-            if seg_paths is not None:
-                paths['mask'] = seg_paths
-            check_ids_on_disk(ids, paths, self.ann_file)
+        paths = {'image': img_paths}
+        if seg_paths is not None:
+            paths['mask'] = seg_paths
+        check_ids_on_disk(ids, paths, self.ann_file)
         return self._make_data_list(ids, img_paths, seg_paths, self.ann_file, 'id')
 
     def _filter_ids(self, ids: List[str], source: str, unit: str) -> List[str]:

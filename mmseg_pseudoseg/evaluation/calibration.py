@@ -27,13 +27,10 @@ ArrayLike = Union[torch.Tensor, np.ndarray]
 BIN_KEYS = ('counts', 'conf_sums', 'correct_sums')
 
 
-def _as_tensor(x: ArrayLike, name: str) -> torch.Tensor:
+def _as_tensor(x: ArrayLike) -> torch.Tensor:
     if isinstance(x, np.ndarray):
         return torch.from_numpy(np.ascontiguousarray(x))
-    if isinstance(x, torch.Tensor):
-        return x
-    raise TypeError(f'{name} must be a torch.Tensor or numpy.ndarray, '
-                    f'got {type(x).__name__}')
+    return x
 
 
 def confidences_and_correct(probs: ArrayLike, labels: ArrayLike,
@@ -50,23 +47,12 @@ def confidences_and_correct(probs: ArrayLike, labels: ArrayLike,
     Returns:
         ``(conf, correct)``: 1-D float64 and bool tensors over the kept pixels.
     """
-    probs = _as_tensor(probs, 'probs')
-    labels = _as_tensor(labels, 'labels')
-    if probs.dim() < 2:
-        raise ValueError(f'probs must be (N, C, ...), got shape {tuple(probs.shape)}')
-    expected = (probs.shape[0], ) + tuple(probs.shape[2:])
-    if tuple(labels.shape) != expected:
-        raise ValueError(f'labels shape {tuple(labels.shape)} does not match probs '
-                         f'{tuple(probs.shape)} (expected {expected})')
+    probs, labels = _as_tensor(probs), _as_tensor(labels)
     labels = labels.to(probs.device).long()
     conf, pred = probs.max(dim=1)
     keep = labels != ignore_index
     if valid is not None:
-        valid = _as_tensor(valid, 'valid').to(probs.device)
-        if tuple(valid.shape) != expected:
-            raise ValueError(f'valid shape {tuple(valid.shape)} does not match '
-                             f'labels {expected}')
-        keep &= valid.bool()
+        keep &= _as_tensor(valid).to(probs.device).bool()
     return conf[keep].double(), (pred[keep] == labels[keep])
 
 
@@ -86,8 +72,6 @@ def calibration_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15,
         ``conf_sums`` (float64), ``correct_sums`` (int64). Bin ``b`` (0-based)
         holds confidences in ``(b/n_bins, (b+1)/n_bins]`` (0 goes to bin 0).
     """
-    if not isinstance(n_bins, int) or n_bins < 1:
-        raise ValueError(f'n_bins must be a positive int, got {n_bins!r}')
     conf, hit = confidences_and_correct(probs, labels, ignore_index, valid)
     upper_edges = torch.linspace(0, 1, n_bins + 1, dtype=torch.float64,
                                  device=conf.device)[1:]
@@ -103,11 +87,6 @@ def calibration_bins(probs: ArrayLike, labels: ArrayLike, n_bins: int = 15,
 
 def merge_bins(*bins: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     """Sum the outputs of :func:`calibration_bins` (images, batches or ranks)."""
-    if not bins:
-        raise ValueError('merge_bins needs at least one bin dict')
-    sizes = {len(b['counts']) for b in bins}
-    if len(sizes) != 1:
-        raise ValueError(f'cannot merge bins with different n_bins: {sorted(sizes)}')
     return {k: np.sum([np.asarray(b[k]) for b in bins], axis=0) for k in BIN_KEYS}
 
 

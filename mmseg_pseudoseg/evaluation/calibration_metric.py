@@ -73,21 +73,11 @@ class CalibrationMetric(BaseMetric):
         """Append the per-bin sums of each image to ``self.results``."""
         for data_sample in data_samples:
             name = data_sample.get('img_path', '<unknown image>')
-            if 'seg_logits' not in data_sample:
-                raise KeyError(
-                    f'CalibrationMetric: data sample of {name} has no `seg_logits`; '
-                    'the model must store raw logits as EncoderDecoder.predict '
-                    'does (PixelData `seg_logits`, (C, H, W)).')
             if 'gt_sem_seg' not in data_sample:
                 raise KeyError(f'CalibrationMetric: data sample of {name} has no '
                                '`gt_sem_seg` (ground truth is needed for ECE).')
             logits = data_sample['seg_logits']['data']
             label = data_sample['gt_sem_seg']['data'].squeeze(0)
-            if logits.dim() != 3 or tuple(logits.shape[1:]) != tuple(label.shape):
-                raise ValueError(
-                    f'CalibrationMetric: {name}: seg_logits shape '
-                    f'{tuple(logits.shape)} does not match gt_sem_seg '
-                    f'{tuple(label.shape)} (expected (C, H, W) with the same H, W)')
             logits = logits.float()
             if logits.shape[0] == 1:
                 fg = logits.sigmoid()

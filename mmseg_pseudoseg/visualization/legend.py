@@ -1,26 +1,15 @@
-"""Painted label maps and a class legend (colour swatch + name per class)."""
+"""A class legend: colour swatch + name per class."""
 from typing import Iterable, Optional, Sequence
 
 import cv2
 import numpy as np
 
-__all__ = ['IGNORE_COLOUR', 'paint_labels', 'class_legend']
+__all__ = ['class_legend']
 
-IGNORE_COLOUR = (224, 224, 224)
 ROW_H = 16
 SWATCH = 10
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 SCALE = 0.4
-
-
-def paint_labels(label: np.ndarray, palette: Sequence[Sequence[int]],
-                 ignore_index: int = 255) -> np.ndarray:
-    """``(H, W)`` class ids -> ``(H, W, 3)`` uint8 RGB; ``ignore_index`` (and any id
-    without a palette entry) light grey."""
-    colours = np.full((256, 3), IGNORE_COLOUR, np.uint8)
-    colours[:len(palette)] = np.asarray(palette, np.uint8)[:256]
-    colours[ignore_index] = IGNORE_COLOUR
-    return colours[label.astype(np.int64).clip(0, 255)]
 
 
 def class_legend(classes: Sequence[str], palette: Sequence[Sequence[int]],

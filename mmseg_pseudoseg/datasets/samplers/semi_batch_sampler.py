@@ -53,13 +53,13 @@ class SemiBatchSampler(Sampler):
         seed (int, optional): default: ``sampler.seed``, else a seed shared by all
             ranks (``sync_random_seed``).
         shuffle (bool, optional): default: ``sampler.shuffle`` (True if absent).
-        rank, world_size (int, optional): default: ``mmengine.dist.get_dist_info()``.
+
+    Rank and world size are ``mmengine.dist.get_dist_info()``'s.
     """
 
     def __init__(self, sampler, batch_size: int, labelled_per_gpu: int = 4,
                  extra_per_gpu: int = 4, seed: Optional[int] = None,
-                 shuffle: Optional[bool] = None, rank: Optional[int] = None,
-                 world_size: Optional[int] = None) -> None:
+                 shuffle: Optional[bool] = None) -> None:
         if labelled_per_gpu < 0 or extra_per_gpu < 0 or \
                 labelled_per_gpu + extra_per_gpu < 1:
             raise ValueError(f'SemiBatchSampler: labelled_per_gpu={labelled_per_gpu} '
@@ -96,12 +96,7 @@ class SemiBatchSampler(Sampler):
             if count > 0 and size == 0:
                 raise ValueError(f'SemiBatchSampler: the {name} dataset is empty. '
                                  f'Check its split file, or set {name}_per_gpu=0.')
-        dist_rank, dist_world = get_dist_info()
-        self.rank = dist_rank if rank is None else int(rank)
-        self.world_size = dist_world if world_size is None else int(world_size)
-        if not 0 <= self.rank < self.world_size:
-            raise ValueError(f'SemiBatchSampler: rank {self.rank} is not in '
-                             f'[0, {self.world_size}). Pass a rank below world_size.')
+        self.rank, self.world_size = get_dist_info()
         if seed is None:
             seed = getattr(sampler, 'seed', None)
         if seed is None:

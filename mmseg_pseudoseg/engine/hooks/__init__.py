@@ -5,7 +5,7 @@
 from .class_count_check_hook import ClassCountCheckHook
 from .ema_teacher_hook import EMATeacherHook
 from .pseudo_label_hook import PseudoLabelHook
-from .pseudo_label_panel import PANEL_TITLES, colorize, compose_panel
+from .pseudo_label_panel import PANEL_TITLES, compose_panel
 from .pseudo_label_stats import format_histogram, pseudo_label_stats
 from .rampup import rampup_factor
 from .rng_state_hook import RNGStateHook
@@ -13,6 +13,6 @@ from .unsup_weight_rampup_hook import UnsupWeightRampUpHook
 
 __all__ = [
     'ClassCountCheckHook', 'EMATeacherHook', 'PseudoLabelHook', 'PANEL_TITLES',
-    'RNGStateHook', 'UnsupWeightRampUpHook', 'colorize', 'compose_panel',
+    'RNGStateHook', 'UnsupWeightRampUpHook', 'compose_panel',
     'format_histogram', 'pseudo_label_stats', 'rampup_factor'
 ]

@@ -7,10 +7,10 @@ meet, and refuses a training dataset with more classes than the model predicts
 step instead of a message.
 """
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 from mmseg_pseudoseg.utils.config_checks import check_dataset_classes
-from .ema_teacher_hook import unwrap
 
 
 @HOOKS.register_module()
@@ -20,7 +20,7 @@ class ClassCountCheckHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        model = unwrap(runner)
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         num_classes = getattr(model, 'num_classes', None)
         if num_classes is not None:
             check_dataset_classes(runner.train_dataloader.dataset, num_classes)

@@ -1,8 +1,9 @@
 """``PseudoLabelHook``: pseudo-label diagnostics (it only observes).
 
-Every ``interval`` training iterations it asks ``PseudoSeg`` to keep the step's
-pseudo labels (``model.keep_pseudo_labels = True`` before the step; the model fills
-``model.last_pseudo_labels``, see docs/batch_format.md) and then
+Every ``interval`` training iterations it asks ``PseudoSeg`` to record the step's
+pseudo labels (``model.record_pseudo_labels(True)`` before the step, then
+``model.recorded_pseudo_labels()``: raw tensors, see docs/batch_format.md), computes
+the probabilities and statistics from them and
 
 - logs through ``runner.message_hub`` (shown by the LoggerHook, written to every
   visualizer backend by it), in percent, names without ``loss``::
@@ -43,9 +44,10 @@ from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 from ...utils.arg_checks import check_int
-from .pseudo_label_panel import (colorize, compose_panel, default_palette,
-                                 missing_tile, resize_nearest, tile_scale)
-from .pseudo_label_stats import check_stash, format_histogram, pseudo_label_stats
+from ...visualization.palette import colorize, default_palette
+from .pseudo_label_panel import (compose_panel, missing_tile, resize_nearest,
+                                 tile_scale)
+from .pseudo_label_stats import format_histogram, pseudo_label_stats
 
 SCALAR_PREFIX = 'train/pseudo_label/'
 
@@ -95,25 +97,23 @@ class PseudoLabelHook(Hook):
     # -------------------------------------------------------------------- hooks
     def before_train(self, runner) -> None:
         model = self._model(runner)
-        if not hasattr(model, 'keep_pseudo_labels'):
+        if not hasattr(model, 'record_pseudo_labels'):
             raise TypeError(
                 f'PseudoLabelHook needs a PseudoSeg model; '
-                f'{type(model).__name__} has no `keep_pseudo_labels` attribute')
+                f'{type(model).__name__} has no `record_pseudo_labels` method')
         if self.out_dir is None:
             self.out_dir = osp.join(runner.work_dir, 'pseudo_labels')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        model = self._model(runner)
-        model.keep_pseudo_labels = self._is_log_iter(runner)
+        self._model(runner).record_pseudo_labels(self._is_log_iter(runner))
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         if not self._is_log_iter(runner):
             return
         model = self._model(runner)
-        stash = getattr(model, 'last_pseudo_labels', None)
-        model.keep_pseudo_labels = False
-        model.last_pseudo_labels = None
+        stash = model.recorded_pseudo_labels()
+        model.record_pseudo_labels(False)
         if stash is None:
             if not self._warned_empty:
                 runner.logger.warning(
@@ -131,7 +131,6 @@ class PseudoLabelHook(Hook):
 
     def log_stash(self, runner, stash: dict, data_batch=None) -> dict:
         """Log statistics and save panels of one stash; returns the statistics."""
-        check_stash(stash)
         step = runner.iter + 1
         meta = self._dataset_meta(runner)
         classes = list(meta.get('classes') or [])
@@ -223,7 +222,7 @@ class PseudoLabelHook(Hook):
         valid = stash['valid_mask'][k].bool().cpu().numpy()
         labels = [None if stash[key] is None else
                   stash[key][k].argmax(dim=0).cpu().numpy().astype(np.uint8)
-                  for key in ('decoder_probs', 'sgc_probs', 'pseudo_label',
+                  for key in ('decoder_logits', 'sgc_logits', 'pseudo_label',
                               'strong_logits')]
         labels[2] = np.where(valid, labels[2], self.ignore_index).astype(np.uint8)
         if image is not None:

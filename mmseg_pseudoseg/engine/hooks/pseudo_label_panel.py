@@ -8,7 +8,7 @@ above it::
 Label tiles are coloured with the dataset palette; ``IGNORE_COLOUR`` marks label 255
 (ignored / invalid pixels). A missing ground truth gives a grey tile reading "n/a".
 """
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
@@ -17,36 +17,8 @@ PANEL_TITLES = ('image', 'weak decoder', 'weak SGC', 'fused pseudo label',
                 'strong prediction', 'ground truth')
 TITLE_HEIGHT = 16
 TILE_GAP = 4
-IGNORE_COLOUR = (224, 224, 192)
 MISSING_COLOUR = (128, 128, 128)
 GAP_COLOUR = (255, 255, 255)
-
-
-def default_palette(num_classes: int, seed: int = 0) -> List[List[int]]:
-    """A fixed random palette for datasets that ship none."""
-    rng = np.random.RandomState(seed)
-    return rng.randint(0, 256, size=(num_classes, 3)).tolist()
-
-
-def colorize(label: np.ndarray, palette: Sequence[Sequence[int]],
-             ignore_index: int = 255) -> np.ndarray:
-    """``(H, W)`` int label map -> ``(H, W, 3)`` uint8 RGB.
-
-    ``ignore_index`` pixels get ``IGNORE_COLOUR``; a label outside the palette is
-    an error naming it.
-    """
-    label = np.asarray(label)
-    lut = np.zeros((256, 3), np.uint8)
-    lut[:] = IGNORE_COLOUR
-    pal = np.asarray(palette, np.uint8).reshape(-1, 3)
-    lut[:len(pal)] = pal
-    if ignore_index < 256:
-        lut[ignore_index] = IGNORE_COLOUR
-    bad = (label < 0) | (label > 255) | ((label >= len(pal)) & (label != ignore_index))
-    if bad.any():
-        raise ValueError(f'label values {np.unique(label[bad]).tolist()} are outside '
-                         f'the palette of {len(pal)} classes')
-    return lut[label.astype(np.int64)]
 
 
 def resize_nearest(array: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -74,13 +46,7 @@ def compose_panel(tiles: Sequence[np.ndarray],
     ``k * (W + TILE_GAP) + W``.
     """
     titles = PANEL_TITLES if titles is None else titles
-    if len(tiles) != len(titles):
-        raise ValueError(f'{len(tiles)} tiles but {len(titles)} titles')
     height, width = tiles[0].shape[:2]
-    for k, tile in enumerate(tiles):
-        if tile.shape != (height, width, 3) or tile.dtype != np.uint8:
-            raise ValueError(f'tile {k} ({titles[k]}) is {tile.shape} {tile.dtype}, '
-                             f'expected ({height}, {width}, 3) uint8')
     n = len(tiles)
     panel = np.empty((TITLE_HEIGHT + height, n * width + (n - 1) * TILE_GAP, 3),
                      np.uint8)

@@ -1,9 +1,9 @@
 """Statistics of one step's pseudo labels (used by ``PseudoLabelHook``).
 
-Input is the diagnostics stash of ``PseudoSeg`` (docs/batch_format.md):
-``decoder_probs``, ``sgc_probs``, ``pseudo_label`` ``(Nu, C, h, w)`` at decoder-logit
-resolution, ``valid_mask`` ``(Nu, h, w)`` bool, ``strong_logits`` ``(Nu, C, h, w)`` and
-``weak_samples`` (their ``gt_sem_seg``, when present, is the real mask, padded with
+Input is the diagnostics stash of ``PseudoSeg.recorded_pseudo_labels`` (raw tensors,
+docs/batch_format.md): ``decoder_logits``, ``sgc_logits`` (None without SGC),
+``pseudo_label`` ``(Nu, C, h, w)`` at decoder-logit resolution, ``valid_mask``
+``(Nu, h, w)`` bool, ``strong_logits`` ``(Nu, C, h, w)`` and ``weak_samples`` (their ``gt_sem_seg``, when present, is the real mask, padded with
 255, at input resolution).
 """
 from typing import Dict, List, Optional
@@ -14,35 +14,18 @@ import torch.nn.functional as F
 
 from mmseg_pseudoseg.evaluation.calibration import ece_from_bins, calibration_bins
 
-# name in the stash -> short name in the logs
-SOURCES = (('pseudo_label', 'fused'), ('decoder_probs', 'decoder'),
-           ('sgc_probs', 'sgc'))
-# None when the model has no SGC head (decoder-only pseudo labels)
-OPTIONAL_SOURCES = ('sgc_probs', )
-REQUIRED_KEYS = ('decoder_probs', 'sgc_probs', 'pseudo_label', 'valid_mask',
-                 'strong_logits', 'weak_samples')
+# name in the stash -> short name in the logs; logits become probabilities here
+SOURCES = (('pseudo_label', 'fused'), ('decoder_logits', 'decoder'),
+           ('sgc_logits', 'sgc'))
 
 
-def check_stash(stash: dict) -> None:
-    """Raise a KeyError/ValueError naming what breaks the stash contract."""
-    missing = [k for k in REQUIRED_KEYS if k not in stash]
-    if missing:
-        raise KeyError(f'model.last_pseudo_labels lacks {missing} '
-                       '(contract: docs/batch_format.md, "Diagnostics")')
-    ref = tuple(stash['pseudo_label'].shape)
-    for key in ('decoder_probs', 'sgc_probs', 'strong_logits'):
-        if stash[key] is None and key in OPTIONAL_SOURCES:
-            continue
-        if tuple(stash[key].shape) != ref:
-            raise ValueError(f'model.last_pseudo_labels[{key!r}] has shape '
-                             f'{tuple(stash[key].shape)}, pseudo_label has {ref}')
-    if tuple(stash['valid_mask'].shape) != (ref[0], ) + ref[2:]:
-        raise ValueError(f'model.last_pseudo_labels["valid_mask"] has shape '
-                         f'{tuple(stash["valid_mask"].shape)}, expected '
-                         f'{(ref[0], ) + ref[2:]}')
-    if len(stash['weak_samples']) != ref[0]:
-        raise ValueError(f'model.last_pseudo_labels has {len(stash["weak_samples"])} '
-                         f'weak_samples for {ref[0]} pseudo labels')
+def probabilities(stash: dict, key: str) -> Optional[torch.Tensor]:
+    """``(Nu, C, h, w)`` float probabilities of a stash entry (softmax of the
+    raw logits; the pseudo label already is one), None when absent."""
+    value = stash.get(key)
+    if value is None or key == 'pseudo_label':
+        return value if value is None else value.float()
+    return value.float().softmax(dim=1)
 
 
 def ground_truth_at(weak_samples: list, size, ignore_index: int = 255,
@@ -79,7 +62,6 @@ def pseudo_label_stats(stash: dict, num_classes: Optional[int] = None,
       - ``histogram``: ``(C,)`` percent of valid pixels per class of the fused
         label's argmax; ``valid_pixels``, ``gt_pixels``: pixel counts.
     """
-    check_stash(stash)
     fused = stash['pseudo_label']
     n, c, h, w = fused.shape
     valid = stash['valid_mask'].bool()
@@ -87,9 +69,9 @@ def pseudo_label_stats(stash: dict, num_classes: Optional[int] = None,
     scored = valid & (gt != ignore_index) if gt is not None else None
     scalars = {}
     for key, short in SOURCES:
-        if stash[key] is None:
+        probs = probabilities(stash, key)
+        if probs is None:
             continue
-        probs = stash[key].float()
         conf, pred = probs.max(dim=1)
         if valid.any():
             scalars[f'conf_{short}'] = conf[valid].double().mean().item() * 100

@@ -1,8 +1,8 @@
 """``UnsupWeightRampUpHook``: the λ_u ramp-up option (docs/method.md §9).
 
-Before each iteration it sets ``model.unsup_weight = base · rampup_factor(iter)``
-with ``base = model.semi_train_cfg.unsup_weight``; the model logs the weight it
-used as ``unsup.weight``. Without this hook λ_u is ``base`` from the first step
+Before each iteration it calls ``model.set_unsup_weight(base · rampup_factor(iter))``
+with ``base = model.semi_train_cfg.unsup_weight`` and logs the weight as
+``train/unsup_weight``. Without this hook λ_u is ``base`` from the first step
 (the paper's setting).
 
 Config::
@@ -10,10 +10,10 @@ Config::
     custom_hooks = [..., dict(type='UnsupWeightRampUpHook', rampup_iters=1000)]
 """
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 from ...utils.arg_checks import check_int
-from .ema_teacher_hook import unwrap
 from .rampup import RAMPUP_MODES, rampup_factor
 
 
@@ -34,13 +34,15 @@ class UnsupWeightRampUpHook(Hook):
         self.mode = mode
 
     def before_train(self, runner) -> None:
-        model = unwrap(runner)
-        if not hasattr(model, 'unsup_weight'):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        if not hasattr(model, 'set_unsup_weight'):
             raise TypeError(f'UnsupWeightRampUpHook needs a PseudoSeg model; '
-                            f'{type(model).__name__} has no `unsup_weight`.\n'
+                            f'{type(model).__name__} has no `set_unsup_weight`.\n'
                             'Remove the hook from custom_hooks.')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        model = unwrap(runner)
-        model.unsup_weight = model.semi_train_cfg.unsup_weight * rampup_factor(
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        weight = model.semi_train_cfg.unsup_weight * rampup_factor(
             runner.iter, self.rampup_iters, self.mode)
+        model.set_unsup_weight(weight)
+        runner.message_hub.update_scalar('train/unsup_weight', weight)

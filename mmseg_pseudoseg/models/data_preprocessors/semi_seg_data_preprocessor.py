@@ -36,24 +36,11 @@ class SemiSegDataPreProcessor(SegDataPreProcessor):
         inputs = data['inputs']
         if not training or not isinstance(inputs, dict):
             return super().forward(data, training)
-        samples = data.get('data_samples')
-        if not isinstance(samples, dict) or set(samples) != set(inputs):
-            raise ValueError(
-                'SemiSegDataPreProcessor: a multi-branch batch needs data_samples '
-                f'with the same branches as inputs ({sorted(inputs)}), got '
-                f'{sorted(samples) if isinstance(samples, dict) else type(samples)}')
+        samples = data['data_samples']
         out_inputs, out_samples = {}, {}
         for branch, branch_inputs in inputs.items():
-            branch_samples = samples[branch]
-            if len(branch_inputs) != len(branch_samples):
-                raise ValueError(f'SemiSegDataPreProcessor: branch {branch!r} has '
-                                 f'{len(branch_inputs)} inputs but '
-                                 f'{len(branch_samples)} data samples.')
-            kept = [(img, sample) for img, sample in zip(branch_inputs, branch_samples)
+            kept = [(img, sample) for img, sample in zip(branch_inputs, samples[branch])
                     if img is not None]
-            if any(sample is None for _, sample in kept):
-                raise ValueError(f'SemiSegDataPreProcessor: branch {branch!r} has an '
-                                 'input without a data sample.')
             if not kept:
                 continue
             result = super().forward(

@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from ..pseudo_labels.consistency_loss import downsample_valid
+from ..pseudo_labels.validity import downsample_valid
 from ..pseudo_labels.grad_cam import grad_cam
 
 BACKGROUNDS = ('released', 'paper')
@@ -154,7 +154,9 @@ class SGCHead(BaseModule):
 
     # ---------------------------------------------------------------- inputs
     def check_inputs(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tuple[Tensor]:
-        """Backbone outputs as a tuple; error if they disagree with ``in_channels``."""
+        """Backbone outputs as a tuple; error if they disagree with ``in_channels``
+        (``PseudoSeg`` calls it where the backbone outputs come out; the other
+        methods trust their input)."""
         if isinstance(feats, Tensor):
             feats = (feats, )
         feats = tuple(feats)
@@ -264,7 +266,6 @@ class SGCHead(BaseModule):
             valid_mask: ``(N, H, W)`` bool at any resolution (nearest-downsampled
                 to the CAM's), False = key masked out.
         """
-        feats = self.check_inputs(feats)
         cam = self.cam(feats, image_labels)
         size = cam.shape[-2:]
         key_valid = None if valid_mask is None else downsample_valid(

@@ -50,7 +50,6 @@ def sharpen(probs: Tensor, temperature: float) -> Tensor:
         (``softmax(log(a) / T)``), which is the same quantity but cannot underflow
         to 0/0 for small ``T``; zero entries stay zero.
     """
-    check_fusion_args(temperature=temperature, prefix='sharpen: ')
     probs = _as_float(probs)
     if temperature == 1.0:
         return probs / probs.sum(dim=1, keepdim=True)
@@ -69,7 +68,6 @@ def logit_norm(decoder_logits: Optional[Tensor], sgc_logits: Optional[Tensor],
 
     A tensor given as ``None`` takes no part (used when its fusion weight is 0).
     """
-    check_fusion_args(norm=norm)
     parts = [_as_float(t) for t in (decoder_logits, sgc_logits) if t is not None]
     if norm == 'none':
         return 1.0
@@ -105,11 +103,6 @@ def calibrated_fusion(decoder_logits: Tensor,
         ``(N, C, H, W)`` float32 probabilities, rows summing to 1. No gradient
         flows back (callers run it under ``torch.no_grad()``).
     """
-    check_fusion_args(gamma=gamma)
-    if decoder_logits.shape != sgc_logits.shape:
-        raise ValueError('calibrated_fusion: decoder logits '
-                         f'{tuple(decoder_logits.shape)} and SGC logits '
-                         f'{tuple(sgc_logits.shape)} must have the same shape')
     p = _as_float(decoder_logits) if gamma > 0 else None
     m = _as_float(sgc_logits) if gamma < 1 else None
     scale = logit_norm(p, m, norm, eps)
@@ -212,12 +205,6 @@ class CalibratedFusion(nn.Module):
         """
         if not self.needs_sgc:
             sgc_logits = None
-        elif sgc_logits is None:
-            raise ValueError(f'pseudo_labeler(source={self.source!r}, '
-                             f'gamma={self.gamma}) needs SGC logits')
-        elif sgc_logits.shape != decoder_logits.shape:
-            raise ValueError(f'SGC logits {tuple(sgc_logits.shape)} and decoder '
-                             f'logits {tuple(decoder_logits.shape)} differ in shape')
         if self.hard:
             probs = self._fuse(decoder_logits, sgc_logits, 1.0)
             confidence, index = probs.max(dim=1)

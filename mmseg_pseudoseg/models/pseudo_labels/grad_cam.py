@@ -26,13 +26,6 @@ def grad_cam(features: Tensor, classifier_weight: Tensor,
         spatial maximum (0 where the maximum is 0). Detached.
     """
     weight = classifier_weight.detach().reshape(classifier_weight.shape[0], -1)
-    n, k = features.shape[:2]
-    if weight.shape[1] != k:
-        raise ValueError(f'grad_cam: classifier weight has {weight.shape[1]} input '
-                         f'channels but the features have {k}')
-    if image_labels.shape != (n, weight.shape[0]):
-        raise ValueError(f'grad_cam: image_labels must be (N, C-1) = '
-                         f'{(n, weight.shape[0])}, got {tuple(image_labels.shape)}')
     feats = features.detach()
     dtype = torch.promote_types(feats.dtype, torch.float32)
     with torch.autocast(feats.device.type, enabled=False):  # float32 under AMP

@@ -19,12 +19,10 @@ TEACHER_MODULES = ('backbone', 'neck', 'decode_head', 'sgc_head')
 
 
 class EMATeacher(BaseModule):
-    """Frozen copies of the student's modules, moved by :meth:`update`.
+    """Frozen copies of the student's modules, moved by :meth:`momentum_update`.
 
     Attributes ``backbone``, ``neck``, ``decode_head``, ``sgc_head`` mirror the
-    student's (None where the student has none). ``ready`` is set by
-    ``EMATeacherHook.before_train``; the segmentor refuses to use a teacher that
-    no hook has initialised.
+    student's (None where the student has none).
     """
 
     def __init__(self, student: nn.Module):
@@ -33,20 +31,20 @@ class EMATeacher(BaseModule):
             module = getattr(student, name, None)
             setattr(self, name, None if module is None else copy.deepcopy(module))
         self.requires_grad_(False)
-        self.ready = False
 
     def init_weights(self) -> None:
         """Nothing to initialise: ``EMATeacherHook`` copies the student first."""
 
     @torch.no_grad()
-    def update(self, student: nn.Module, momentum: float) -> None:
-        """``teacher ← m·teacher + (1−m)·student`` over parameters; buffers (BN
-        statistics) are copied. ``momentum=0`` copies the student."""
+    def momentum_update(self, student: nn.Module, momentum: float) -> None:
+        """``teacher ← (1−m)·teacher + m·student`` over parameters (``m`` the
+        student's share, as MMDetection's ``MeanTeacherHook``); buffers (BN
+        statistics) are copied. ``momentum=1`` copies the student."""
         for name in TEACHER_MODULES:
             mine, theirs = getattr(self, name), getattr(student, name, None)
             if mine is None:
                 continue
             for t, s in zip(mine.parameters(), theirs.parameters()):
-                t.lerp_(s.detach(), 1.0 - momentum)
+                t.lerp_(s.detach(), momentum)
             for t, s in zip(mine.buffers(), theirs.buffers()):
                 t.copy_(s)

@@ -31,7 +31,7 @@ Keys (defaults are the released code's behaviour, ``docs/method.md`` §9):
 from dataclasses import dataclass, fields
 from typing import Optional, Tuple
 
-from ..pseudo_labels.consistency_loss import check_valid_downsample
+from ..pseudo_labels.validity import check_valid_downsample
 
 BRANCHES = ('sup', 'weak', 'strong')
 CHOICES = dict(weak_mode=('train', 'eval'), cam_pass=('eval', 'shared'),

@@ -13,10 +13,10 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from ..utils import load_tool_config
-from ..visualization import IGNORE_COLOUR, class_legend, paint_labels
+from mmseg_pseudoseg.utils import load_tool_config
+from mmseg_pseudoseg.visualization import IGNORE_COLOUR, class_legend, colorize
 
-__all__ = ['HEADER_H', 'IGNORE_COLOUR', 'comparison_picture', 'paint_labels']
+__all__ = ['HEADER_H', 'IGNORE_COLOUR', 'comparison_picture']
 
 HEADER_H = 18
 
@@ -71,7 +71,7 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
         gt = x['data_samples'].gt_sem_seg.data[0].numpy()
         shown.update(np.unique(gt).tolist())
         rows.append([x['inputs'].permute(1, 2, 0).numpy()[..., ::-1],  # BGR -> RGB
-                     paint_labels(gt, palette)])
+                     colorize(gt, palette)])
     for k, (_, config, checkpoint) in enumerate(models):
         model = first if k == 0 else _load_model(config, checkpoint, cfg_options)[1]
         for row, sample in zip(rows, samples):
@@ -79,7 +79,7 @@ def comparison_picture(models: Sequence[Tuple[str, str, str]], out_file: str,
                 (pred, ) = model.test_step(pseudo_collate([sample]))
             pred = pred.pred_sem_seg.data[0].numpy()
             shown.update(np.unique(pred).tolist())
-            row.append(paint_labels(pred, palette))
+            row.append(colorize(pred, palette))
     # cells as large as the largest image, plus a one-pixel white gap
     cell_h = max(row[0].shape[0] for row in rows) + 1
     cell_w = max(row[0].shape[1] for row in rows) + 1

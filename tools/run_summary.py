@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
-from .config_tree import iter_config_dicts
+from mmseg_pseudoseg.utils import iter_config_dicts
 
 __all__ = ['RunRecord', 'find_runs', 'read_run', 'group_runs', 'summary_rows',
            'markdown_table', 'write_summary']

@@ -29,8 +29,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .scenes import (DEMO_CLASSES, DEMO_VOC_IDS, IGNORE, IMAGE_HW, OBJECTS,
-                     VOC_CLASSES, load_sources, render_scene, voc_palette)
+from demo_scenes import (DEMO_CLASSES, DEMO_VOC_IDS, IGNORE, IMAGE_HW, OBJECTS,
+                         VOC_CLASSES, load_sources, render_scene, voc_palette)
+from make_splits import sample_split
 
 #: Bumped whenever the generated data change; written to ``demo_meta.json`` so
 #: callers can tell a stale set (the calibration holds for this version only).
@@ -71,25 +72,17 @@ def _write_one(job) -> Tuple[str, List[int]]:
     return img_id, present
 
 
-def sample_split(ids: Sequence[str], present: Dict[str, List[int]], n: int,
-                 seed: int, min_per_class: int = 2, max_tries: int = 1000):
-    """Class-aware random subset of ``ids`` (rejection sampling, docs/method.md §6).
-
-    Draws ``n`` ids until every demo class appears in at least
-    ``min_per_class`` of them (lowered for tiny sets, where that is impossible).
-    """
-    rng = np.random.default_rng([seed, 7919])
+def demo_split(ids: Sequence[str], present: Dict[str, List[int]], n: int,
+               seed: int, min_per_class: int = 2, max_tries: int = 1000) -> List[str]:
+    """Class-aware random subset of ``ids``: ``make_splits.sample_split``'s
+    rejection sampling (docs/method.md §6) over the demo classes, every class in
+    at least ``min_per_class`` of the ``n`` ids (lowered for tiny sets, where that
+    is impossible)."""
     need = max(1, min(min_per_class, n * 2 // len(DEMO_VOC_IDS)))
-    for _ in range(max_tries):
-        pick = sorted(rng.choice(len(ids), size=n, replace=False).tolist())
-        counts = {c: 0 for c in DEMO_VOC_IDS}
-        for i in pick:
-            for c in present[ids[i]]:
-                counts[c] += 1
-        if min(counts.values()) >= need:
-            return [ids[i] for i in pick]
-    raise RuntimeError(f'could not draw {n} of {len(ids)} ids with every class '
-                       f'in >= {need} images after {max_tries} tries')
+    presence = np.array([[c in present[i] for c in DEMO_VOC_IDS] for i in ids])
+    pick, _, _ = sample_split(presence, n, seed, 7919, need, max_tries,
+                              [str(c) for c in DEMO_VOC_IDS], name='demo split')
+    return [ids[i] for i in pick.tolist()]
 
 
 def _write_list(path: str, ids: Sequence[str]) -> str:
@@ -136,7 +129,7 @@ def make_demo_data(out_root: str, seed: int = 0, scale: float = 1.0,
     for frac in FRACTIONS:
         n = max(2 * len(OBJECTS), len(ids["train"]) // frac)
         for s in SPLIT_SEEDS:
-            pick = sample_split(ids['train'], present, n, seed * 1000 + s)
+            pick = demo_split(ids['train'], present, n, seed * 1000 + s)
             key = f'SegmentationSemi/1-{frac}_seed{s}.txt'
             manifest['sha256'][key] = _write_list(
                 osp.join(semi_dir, f'1-{frac}_seed{s}.txt'), pick)

@@ -1,0 +1,4 @@
+"""Small helpers of the models."""
+from .module_modes import train_mode
+
+__all__ = ['train_mode']
