@@ -10,7 +10,6 @@ metadata is checked in ``test_onnx_export.py``).
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import mmcv
@@ -26,19 +25,12 @@ from mmseg_pseudoseg.apis import export_stock_model, stock_config, trained_class
 from mmseg_pseudoseg.datasets.coco_object_semi import COCO_OBJECT_CLASSES
 from mmseg_pseudoseg.visualization import voc_colormap as label_colormap
 from synthetic_folder import CLASSES3, make_folder_tree
+from test_export import run
 from test_folder_dataset import TEN_LINE_CONFIG, TINY
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs', 'pseudoseg')
 COLOURS = [[10, 20, 30], [250, 128, 0], [0, 200, 255]]  # none is a VOC colour
-
-
-def run(args, env_extra=None, cwd=REPO):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    env.pop('PYTHONPATH', None)
-    env.update(env_extra or {})
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600)
 
 
 def folder_config(tmp_path, root, name='my_dataset.py') -> str:
