@@ -120,3 +120,12 @@ def test_a_malformed_lock_line_is_an_error_naming_file_and_line(tmp_path):
     result = _check(lock)
     assert result.returncode != 0
     assert f"{lock}:2: expected name==version, got 'numpy>=2'" in result.stderr
+
+
+def test_fresh_clone_check_refuses_an_unknown_argument_before_cloning():
+    """scripts/check_fresh_clone.sh names a bad argument and exits 2 at once."""
+    result = subprocess.run(['bash', osp.join(ROOT, 'scripts', 'check_fresh_clone.sh'),
+                             '--bogus'], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith('unknown argument: --bogus (see the header of')
+    assert '[fresh]' not in result.stdout
