@@ -69,3 +69,25 @@ def test_benchmark_config_overrides(benchmark_tool, repo_root):
     assert semi['inputs']['strong'][1].shape == semi['inputs']['weak'][1].shape
     with pytest.raises(FileNotFoundError, match='nope.py'):
         benchmark_tool.load_cfg('nope.py', 32)
+
+
+def test_inference_ratio_times_one_computation(benchmark_tool, repo_root):
+    """The stock model is made from the segmentor's current weights, and the tool
+    refuses to time two models whose test-time logits differ."""
+    import torch
+    from mmengine.config import ConfigDict
+    from mmseg.registry import MODELS
+    from mmseg_pseudoseg.apis import strip_training_only
+    init_default_scope('mmseg')
+    cfg = benchmark_tool.load_cfg(
+        osp.join(repo_root, 'configs/pseudoseg/smoke_pseudoseg_tiny_voc.py'), 32)
+    _, sup = benchmark_tool.make_batches(cfg, 1, 1)
+    model = MODELS.build(ConfigDict(cfg['model'])).eval()
+    test = model.data_preprocessor(sup, False)
+    stock = benchmark_tool.stock_model(
+        cfg, strip_training_only(model.state_dict())).eval()
+    benchmark_tool.same_logits(model, stock, test)
+    with torch.no_grad():
+        next(stock.decode_head.parameters()).add_(0.5)
+    with pytest.raises(RuntimeError, match='does not reproduce'):
+        benchmark_tool.same_logits(model, stock, test)
