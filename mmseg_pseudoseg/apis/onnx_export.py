@@ -33,6 +33,8 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 
+from .export import _plain
+
 __all__ = ['SegmentationGraph', 'OnnxExportError', 'export_onnx', 'unsupported_op']
 
 OPSET = 18
@@ -152,9 +154,3 @@ def export_onnx(model: nn.Module, path: str, argmax: bool = False,
             entry.value = json.dumps(_plain(dataset_meta[key]))
     onnx.save(proto, path)
     return path
-
-
-def _plain(value):
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value.item() if hasattr(value, 'item') else value
