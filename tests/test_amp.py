@@ -2,6 +2,7 @@
 the float32 islands (SGC attention and output, Grad-CAM, fusion, soft CE, classifier
 loss) stay finite on float16 tensors at extreme magnitudes; ``--amp`` selects
 mmengine's AmpOptimWrapper."""
+import copy
 import math
 import os.path as osp
 
@@ -23,7 +24,8 @@ from tool_module import load_tool
 FP16_MAX = torch.finfo(torch.float16).max  # 65504
 
 
-def _losses(model, data, autocast: bool):
+def _losses(model, state, data, autocast: bool):
+    model.load_state_dict(state)  # the same BN statistics in both runs
     torch.manual_seed(1)  # the same dropout masks in both runs
     with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
         losses = model(**data, mode='loss')
@@ -35,20 +37,25 @@ def _losses(model, data, autocast: bool):
 def test_bfloat16_step_is_finite_and_close_to_float32(recipe, voc_root, tmp_path):
     cfg = tiny_recipe_cfg(recipe, voc_root, str(tmp_path))
     model, data = build_and_batch(cfg)
+    state = copy.deepcopy(model.state_dict())
     sgc_out = []
     model.sgc_head.register_forward_hook(lambda m, i, o: sgc_out.append(o.dtype))
-    full = _losses(model, data, False)
-    mixed = _losses(model, data, True)
+    full = _losses(model, state, data, False)
+    mixed = _losses(model, state, data, True)
+    assert _losses(model, state, data, False) == full  # the comparison is exact
     assert set(full) == set(mixed) >= {'sup.decode.loss_ce', 'unsup.loss_u',
                                        'cls.loss_cls', 'sgc.loss_sa'}
     for key in full:
         assert torch.isfinite(mixed[key]), key
         assert mixed[key].dtype == torch.float32, key
-        # bfloat16 keeps 8 bits of mantissa: a few per cent on a loss of ~1-3
+        # Every loss within 1 % (measured here: at most 0.4 %, L_sa). All SGC
+        # arithmetic runs in float32 islands; what is left is the bfloat16
+        # rounding of the backbone features that feed Grad-CAM and the
+        # hypercolumn (docs/training.md, "Mixed precision").
         assert abs(mixed[key].item() - full[key].item()) <= \
-            0.05 * max(1.0, abs(full[key].item())), (key, full[key], mixed[key])
+            0.01 * abs(full[key].item()), (key, full[key], mixed[key])
     # the SGC logits (labelled and weak passes) are float32 also under autocast
-    assert sgc_out == [torch.float32] * 4
+    assert sgc_out == [torch.float32] * 6
 
 
 def _head(dim=16, channels=(64, 64)):

@@ -16,7 +16,6 @@ import os.path as osp
 import uuid
 from typing import Optional
 
-import torch
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -121,12 +120,14 @@ def tiny_recipe_cfg(recipe: str, voc_root: str, work_dir: str, iters: int = 1,
 
 def build_and_batch(cfg: Config, seed: int = 0):
     """The model of ``cfg`` (initialised, train mode) and the first batch of its
-    train loader after the model's data preprocessor."""
+    train loader after the model's data preprocessor. ``random``, numpy and torch
+    are seeded with ``seed`` (the transforms draw from numpy's global state), so
+    every call gives the same weights and the same batch."""
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
+    from mmengine.runner import Runner, set_random_seed
     from mmseg.registry import MODELS
     init_default_scope('mmseg')
-    torch.manual_seed(seed)
+    set_random_seed(seed)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
