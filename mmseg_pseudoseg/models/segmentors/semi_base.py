@@ -20,6 +20,7 @@ from typing import Dict, Optional, Tuple
 from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import OptConfigType, SampleList, add_prefix
 from ..pseudo_labels.validity import downsample_valid, validity_of
@@ -160,6 +161,18 @@ class SemiBaseSegmentor(EncoderDecoder):
             return stages, teacher.decode_head.forward(feats)
 
     # --------------------------------------------------------------- helpers
+    def full_logits(self, model, inputs: Tensor) -> Tensor:
+        """Decoder logits ``(N, C, H, W)`` of ``model`` on ``inputs``, resized
+        (bilinear, ``decode_head.align_corners``) to the input size, where the
+        baselines' codes compute their unlabelled losses (and mmseg its L_s)."""
+        logits = model.decode_head.forward(self._features(model, inputs)[1])
+        return self.resized(logits, inputs.shape[-2:])
+
+    def resized(self, logits: Tensor, size) -> Tensor:
+        """``logits`` resized to ``size`` as mmseg's decode-head loss does."""
+        return resize(logits, size=tuple(size), mode='bilinear',
+                      align_corners=self.align_corners)
+
     def strong_validity(self, strong_samples: SampleList, size=None) -> Tensor:
         """``(Nu, h, w)`` bool validity of the strong view (``gt_sem_seg == 0``),
         brought to ``size`` with ``semi_train_cfg.valid_downsample``."""
