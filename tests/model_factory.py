@@ -187,3 +187,25 @@ def build(cfg: dict):
 
     from mmseg.registry import MODELS
     return MODELS.build(ConfigDict(copy.deepcopy(cfg)))
+
+
+def with_cutmix_boxes(inputs: Dict[str, torch.Tensor], samples: Dict[str, list],
+                      strong2: bool = False, seed: int = 1):
+    """Add metainfo ``cutmix_box`` (one fixed-seed box per strong sample, one
+    empty) and, with ``strong2``, a second strong branch (other noise, other
+    boxes) to a :func:`make_semi_batch` batch; returns ``(inputs, samples)``."""
+    gen = torch.Generator().manual_seed(seed)
+    h, w = inputs['strong'].shape[-2:]
+    branches = ['strong'] + (['strong2'] if strong2 else [])
+    if strong2:
+        inputs['strong2'] = inputs['weak'] + 0.3 * torch.randn(
+            inputs['weak'].shape, generator=gen)
+        inputs['strong2'][inputs['strong'] == 0] = 0.0  # same CutOut / padding
+        samples['strong2'] = [copy.deepcopy(s) for s in samples['strong']]
+    for branch in branches:
+        for i, sample in enumerate(samples[branch]):
+            y0, x0 = (int(v) for v in torch.randint(0, h // 2, (2, ), generator=gen))
+            box = [y0, x0, y0 + h // 2, x0 + w // 3] if i < len(
+                samples[branch]) - 1 or branch == 'strong2' else [0, 0, 0, 0]
+            sample.set_metainfo(dict(cutmix_box=box))
+    return inputs, samples

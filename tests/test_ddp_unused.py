@@ -75,7 +75,9 @@ def test_plain_labelled_batches_leave_the_sgc_head_idle(voc_root, tmp_path):
 def test_shipped_configs_skip_the_search():
     """No shipped config trains a PseudoSeg model on plain batches, so none needs
     the search (the runtime base turns it off)."""
-    for path in sorted(glob.glob(osp.join(CONFIGS, '**', '*.py'), recursive=True)):
+    paths = glob.glob(osp.join(CONFIGS, '**', '*.py'), recursive=True) + \
+        glob.glob(osp.join(REPO, 'configs', 'baselines', '*.py'))
+    for path in sorted(paths):
         if '_base_' in path:
             continue
         cfg = Config.fromfile(path)
@@ -85,6 +87,19 @@ def test_shipped_configs_skip_the_search():
 
 # ------------------------------------------------------------ 2 gloo processes
 SMOKE = osp.join(REPO, 'configs/pseudoseg/smoke_pseudoseg_tiny_voc.py')
+BASELINE_SMOKE = osp.join(REPO, 'configs/baselines/smoke_{}_tiny_voc.py')
+
+
+@pytest.mark.parametrize('method', ['fixmatch', 'unimatch', 'mean-teacher',
+                                    'cutmix-seg'])
+def test_no_idle_parameter_in_a_baseline_step(method, voc_root):
+    cfg = Config.fromfile(BASELINE_SMOKE.format(method))
+    for dataset in cfg.train_dataloader.dataset.datasets:
+        dataset.data_root = voc_root
+    model, data = build_and_batch(cfg)
+    if model.ema_teacher is not None:
+        model.init_teacher(copy_student=True)  # what EMATeacherHook does first
+    assert idle_parameters(model, data) == []
 
 
 def dist_train(cfg_text, tmp_path, name):
@@ -101,8 +116,8 @@ def dist_train(cfg_text, tmp_path, name):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def smoke_text(root, find_unused, extra=''):
-    return (f"_base_ = ['{SMOKE}']\n"
+def smoke_text(root, find_unused, extra='', smoke=SMOKE):
+    return (f"_base_ = ['{smoke}']\n"
             f"data_root = '{root}'\n"
             "sets = _base_.train_dataloader.dataset.datasets\n"
             "train_dataloader = dict(dataset=dict(datasets=[\n"
@@ -124,6 +139,17 @@ def test_two_processes_without_the_search(case, extra, voc_root, tmp_path):
     rc, out = dist_train(smoke_text(voc_root, False, extra), tmp_path, case)
     assert rc == 0, out[-4000:]
     assert 'Distributed training: True' in out and 'Iter(train) [2/2]' in out
+
+
+@pytest.mark.slow
+def test_two_processes_fixmatch_without_the_search(voc_root, tmp_path):
+    """A baseline (FixMatch: joint labelled + weak pass, CutMix, eval-mode partner
+    pass) trains under DDP with every parameter reduced in every step."""
+    text = smoke_text(voc_root, False, smoke=BASELINE_SMOKE.format('fixmatch'))
+    rc, out = dist_train(text, tmp_path, 'fixmatch')
+    assert rc == 0, out[-4000:]
+    assert 'Distributed training: True' in out and 'Iter(train) [2/2]' in out
+    assert 'unsup.loss_u' in out
 
 
 @pytest.mark.slow

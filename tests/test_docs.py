@@ -32,7 +32,7 @@ from tool_module import load_tool
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PAGES = ['README.md'] + sorted(osp.relpath(p, REPO)
                                for p in glob.glob(osp.join(REPO, 'docs', '*.md')))
-LINKED_PAGES = PAGES + ['configs/pseudoseg/README.md',
+LINKED_PAGES = PAGES + ['configs/pseudoseg/README.md', 'configs/baselines/README.md',
                         'mmseg_pseudoseg/datasets/released_splits/README.md']
 RUN_MARKER = '<!-- test: run -->'
 BLOCK = re.compile(r'(?P<marker><!-- test: run -->[ \t]*\n)?```bash\n(?P<body>.*?)^```',

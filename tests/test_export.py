@@ -124,7 +124,7 @@ def export_and_compare(config, ckpt, out_dir, voc_root, tmp_path, opts=()):
     the exported paths after checking predictions equal PseudoSeg's."""
     name = 'exported'
     proc = run([sys.executable, 'tools/export.py', config, ckpt, out_dir,
-                '--name', name] + list(opts))
+                '--name', name] + list(opts), env_extra={'PYTHONPATH': REPO})
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     cfg_path, ckpt_path = (osp.join(out_dir, name + ext) for ext in ('.py', '.pth'))
     images = val_images(voc_root)

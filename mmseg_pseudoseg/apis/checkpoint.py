@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from ..compat import load_local_checkpoint
-from ..models.segmentors.pseudoseg import TRAINING_ONLY_PREFIXES
+from ..models.segmentors import TRAINING_ONLY_PREFIXES
 
 __all__ = ['CheckpointError', 'TRAINING_ONLY_PREFIXES', 'read_checkpoint',
            'state_dict_of', 'check_state_dict', 'check_classes', 'model_num_classes',

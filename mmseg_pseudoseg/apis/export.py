@@ -10,7 +10,8 @@ SGC head and any teacher copy only act in training. The export writes
   -> ``SegDataPreProcessor``, the split-aware datasets -> ``BaseSegDataset`` with the
   class names and palette, metrics of this package are dropped);
 * ``OUT_DIR/<name>.pth``: ``{'state_dict', 'meta'}`` with the training-only weights
-  (:data:`TRAINING_ONLY_PREFIXES`) removed, loadable weights-only by plain torch.
+  removed (the prefixes the model's class declares, ``TRAINING_ONLY_PREFIXES``),
+  loadable weights-only by plain torch.
 
 A backbone this package registers (``Xception65``) has no stock mmseg counterpart; its
 module file, which imports only torch/mmcv/mmengine/mmseg, is copied next to the
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from ..models.segmentors import training_only_prefixes
 from ..utils.config_checks import PLUGIN, registered_type_names
 from ..utils.config_tree import iter_config_dicts
 from .checkpoint import (TRAINING_ONLY_PREFIXES, check_classes, check_state_dict,
@@ -36,9 +38,14 @@ from .checkpoint import (TRAINING_ONLY_PREFIXES, check_classes, check_state_dict
 __all__ = ['strip_training_only', 'stock_config', 'export_stock_model']
 
 
-def strip_training_only(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """``state`` without the keys under :data:`TRAINING_ONLY_PREFIXES`."""
-    return {k: v for k, v in state.items() if not k.startswith(TRAINING_ONLY_PREFIXES)}
+def strip_training_only(state: Dict[str, torch.Tensor],
+                        model_type: Optional[str] = None) -> Dict[str, torch.Tensor]:
+    """``state`` without the training-only keys: those under the prefixes that
+    segmentor ``model_type`` declares, or under :data:`TRAINING_ONLY_PREFIXES`
+    (every segmentor's) when it is None."""
+    prefixes = (TRAINING_ONLY_PREFIXES if model_type is None
+                else training_only_prefixes(model_type))
+    return {k: v for k, v in state.items() if not k.startswith(prefixes)}
 
 
 def _stock_base(type_name: str, registry) -> Tuple[str, type]:
@@ -229,7 +236,8 @@ def export_stock_model(cfg: Config, ckpt: dict, out_dir: str, name: str,
     os.makedirs(out_dir, exist_ok=True)
     stock, modules = stock_config(cfg, out_dir, trained)
     state = {k: v.detach().clone().contiguous()
-             for k, v in strip_training_only(state_dict_of(ckpt)).items()}
+             for k, v in strip_training_only(state_dict_of(ckpt),
+                                             cfg.model.get('type')).items()}
     init_default_scope(stock.get('default_scope', 'mmseg'))
     check_state_dict(MODELS.build(copy.deepcopy(stock.model)), state, source,
                      ignore_prefixes=())

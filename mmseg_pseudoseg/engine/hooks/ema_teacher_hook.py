@@ -1,4 +1,5 @@
-"""``EMATeacherHook``: moves the EMA teacher of ``PseudoSeg(teacher='ema')``.
+"""``EMATeacherHook``: moves the EMA teacher of a ``SemiBaseSegmentor`` with
+``semi_train_cfg.teacher='ema'`` (PseudoSeg's option; Mean Teacher, CutMix-Seg).
 
 The teacher weights are state of the run, like the optimizer's: they are moved by
 this hook after each iteration (not by ``loss``), saved in the checkpoint with the

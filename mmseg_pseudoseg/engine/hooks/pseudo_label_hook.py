@@ -1,6 +1,7 @@
 """``PseudoLabelHook``: pseudo-label diagnostics (it only observes).
 
-Every ``interval`` training iterations it asks ``PseudoSeg`` to record the step's
+Every ``interval`` training iterations it asks the segmentor (any
+``SemiBaseSegmentor``) to record the step's
 pseudo labels (``model.record_pseudo_labels(True)`` before the step, then
 ``model.recorded_pseudo_labels()``: raw tensors, see docs/batch_format.md), computes
 the probabilities and statistics from them and
@@ -13,7 +14,8 @@ the probabilities and statistics from them and
       train/pseudo_label/ece_{fused,decoder,sgc}   ECE, ``n_bins`` bins
       train/pseudo_label/acc_strong               strong-view prediction accuracy
 
-  (``acc_*``/``ece_*`` only when the extra images carry ground truth: the weak
+  (``*_sgc`` only where the model has an SGC head; ``acc_*``/``ece_*`` only
+  when the extra images carry ground truth: the weak
   sample's ``gt_sem_seg``, resized nearest to the logit grid; label 255 and invalid
   pixels — padding, CutOut — are left out), and one ``runner.logger`` line with the
   class histogram of the fused label;
@@ -99,7 +101,8 @@ class PseudoLabelHook(Hook):
         model = self._model(runner)
         if not hasattr(model, 'record_pseudo_labels'):
             raise TypeError(
-                f'PseudoLabelHook needs a PseudoSeg model; '
+                f'PseudoLabelHook needs a semi-supervised segmentor '
+                f'(SemiBaseSegmentor); '
                 f'{type(model).__name__} has no `record_pseudo_labels` method')
         if self.out_dir is None:
             self.out_dir = osp.join(runner.work_dir, 'pseudo_labels')
@@ -220,7 +223,7 @@ class PseudoLabelHook(Hook):
         """Panel of sample ``k`` (see ``pseudo_label_panel.PANEL_TITLES``)."""
         sample = stash['weak_samples'][k]
         valid = stash['valid_mask'][k].bool().cpu().numpy()
-        labels = [None if stash[key] is None else
+        labels = [None if stash.get(key) is None else  # no SGC: no sgc_logits
                   stash[key][k].argmax(dim=0).cpu().numpy().astype(np.uint8)
                   for key in ('decoder_logits', 'sgc_logits', 'pseudo_label',
                               'strong_logits')]

@@ -1,4 +1,5 @@
-"""``UnsupWeightRampUpHook``: the λ_u ramp-up option (docs/method.md §9).
+"""``UnsupWeightRampUpHook``: the λ_u ramp-up option (docs/method.md §9) of any
+``SemiBaseSegmentor``.
 
 Before each iteration it calls ``model.set_unsup_weight(base · rampup_factor(iter))``
 with ``base = model.semi_train_cfg.unsup_weight`` and logs the weight as
@@ -36,7 +37,8 @@ class UnsupWeightRampUpHook(Hook):
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if not hasattr(model, 'set_unsup_weight'):
-            raise TypeError(f'UnsupWeightRampUpHook needs a PseudoSeg model; '
+            raise TypeError(f'UnsupWeightRampUpHook needs a semi-supervised '
+                            f'segmentor (SemiBaseSegmentor); '
                             f'{type(model).__name__} has no `set_unsup_weight`.\n'
                             'Remove the hook from custom_hooks.')
 

@@ -3,7 +3,8 @@
 Objective ``L = L_s + λ_u·L_u + L_x + L_sa`` (paper Sec. 3, docs/method.md §1),
 the SGC through :class:`~mmseg_pseudoseg.models.heads.SGCHead` and the pseudo label
 through :class:`~mmseg_pseudoseg.models.pseudo_labels.CalibratedFusion`. The batch
-format is ``docs/batch_format.md``.
+format is ``docs/batch_format.md``; what every method shares (teacher, λ_u, the
+recording, the finite-loss check) is :class:`SemiBaseSegmentor`.
 """
 from typing import Dict, NamedTuple, Optional
 
@@ -11,17 +12,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import OptConfigType, SampleList, add_prefix
 from ..pseudo_labels.consistency_loss import soft_cross_entropy
 from ..pseudo_labels.validity import downsample_valid, padding_valid_mask, validity_of
 from ..utils.module_modes import train_mode
 from .build_checks import check_pseudoseg_parts, with_num_classes
-from .ema_teacher import EMATeacher
-from .finite_loss_check import check_finite_losses
 from .sample_fields import image_labels_of, label_maps
-from .semi_train_settings import SemiTrainSettings
+from .semi_base import SemiBaseSegmentor
+from .semi_train_settings import PseudoSegTrainSettings
 
 # Checkpoint prefixes that are not part of the test-time EncoderDecoder.
 TRAINING_ONLY_PREFIXES = ('sgc_head.', 'ema_teacher.')
@@ -36,106 +35,65 @@ class PseudoLabels(NamedTuple):
 
 
 @MODELS.register_module()
-class PseudoSeg(EncoderDecoder):
+class PseudoSeg(SemiBaseSegmentor):
     """EncoderDecoder trained with PseudoSeg (paper Sec. 3, docs/method.md §1-§4).
 
     ``predict``, ``_forward``, ``encode_decode`` and ``inference`` are inherited:
     at test time this *is* the wrapped EncoderDecoder. Every extra parameter and
     buffer lives under :data:`TRAINING_ONLY_PREFIXES`.
 
-    Args (besides :class:`EncoderDecoder`'s):
+    Args (besides :class:`SemiBaseSegmentor`'s):
         sgc_head (dict, optional): :class:`SGCHead` config (``num_classes``
             defaults to the decode head's; it reads the *backbone* outputs).
             Without it there is no L_x / L_sa and the pseudo label must come from
             the decoder (``pseudo_labeler.source='decoder'``).
         pseudo_labeler (dict): :class:`CalibratedFusion` config.
-        semi_train_cfg (dict): see :class:`SemiTrainSettings`.
+        semi_train_cfg (dict): see :class:`PseudoSegTrainSettings`.
 
-    ``loss(inputs, data_samples)``: a Tensor gives ``EncoderDecoder.loss``; a dict
-    of branches ``sup`` / ``weak`` / ``strong`` gives ``sup.*`` (decode and aux
-    heads), ``sgc.loss_sa``, ``cls.loss_cls``, ``unsup.loss_u`` and statistics
-    ``sgc.acc_sa``, ``cls.acc``, ``unsup.pseudo_conf``, ``unsup.valid_ratio``,
-    ``unsup.confident_ratio``. Hooks move its state through
-    :meth:`set_unsup_weight`, :meth:`record_pseudo_labels` /
-    :meth:`recorded_pseudo_labels`, :meth:`init_teacher` and :meth:`update_teacher`.
+    ``loss(inputs, data_samples)`` with a dict of branches gives ``sup.*`` (decode
+    and aux heads), ``sgc.loss_sa``, ``cls.loss_cls``, ``unsup.loss_u`` and
+    statistics ``sgc.acc_sa``, ``cls.acc``, ``unsup.pseudo_conf``,
+    ``unsup.valid_ratio``, ``unsup.confident_ratio``.
     """
+    TRAINING_ONLY_PREFIXES = TRAINING_ONLY_PREFIXES
+    TRAINING_MODULES = ('sgc_head', 'pseudo_labeler')
+    SETTINGS = PseudoSegTrainSettings
 
-    def __init__(self, backbone: dict, decode_head: dict, *args,
-                 sgc_head: OptConfigType = None, pseudo_labeler: OptConfigType = None,
-                 semi_train_cfg: OptConfigType = None, **kwargs):
-        super().__init__(backbone, decode_head, *args, **kwargs)
-        self.semi_train_cfg = SemiTrainSettings.from_cfg(semi_train_cfg)
+    def build_training_modules(self, sgc_head: OptConfigType = None,
+                               pseudo_labeler: OptConfigType = None) -> None:
+        """The SGC head (optional) and the fusion, checked together."""
         self.sgc_head = None if sgc_head is None else MODELS.build(
             with_num_classes(sgc_head, 'sgc_head', self.num_classes))
         self.pseudo_labeler = MODELS.build(with_num_classes(
             pseudo_labeler or dict(type='CalibratedFusion'), 'pseudo_labeler',
             self.num_classes))
         check_pseudoseg_parts(self)
-        self.ema_teacher = (EMATeacher(self) if self.semi_train_cfg.teacher == 'ema'
-                            else None)
-        self._teacher_ready = False
-        self.unsup_weight = self.semi_train_cfg.unsup_weight
-        self._stash: Optional[dict] = None  # None: not recording
-
-    # ------------------------------------------------- what the hooks call
-    def set_unsup_weight(self, weight: float) -> None:
-        """λ_u of the next steps (``UnsupWeightRampUpHook``)."""
-        self.unsup_weight = float(weight)
-
-    def record_pseudo_labels(self, on: bool) -> None:
-        """Start (``True``: the next steps fill :meth:`recorded_pseudo_labels`)
-        or stop recording and drop what was recorded (``PseudoLabelHook``)."""
-        self._stash = {} if on else None
-
-    def recorded_pseudo_labels(self) -> Optional[dict]:
-        """The last recorded step (docs/batch_format.md, "Diagnostics"), detached
-        raw tensors: ``decoder_logits``, ``sgc_logits`` (None without SGC),
-        ``pseudo_label``, ``strong_logits`` ``(Nu, C, h, w)``; ``confidence``,
-        ``valid_mask``, ``loss_mask`` ``(Nu, h, w)``; ``weak_samples``. None when
-        not recording or no extra images were seen."""
-        return self._stash or None
-
-    def init_teacher(self, copy_student: bool) -> None:
-        """Make the EMA teacher usable, copying the student into it first for a
-        new run (``EMATeacherHook.before_train``)."""
-        if copy_student:
-            self.ema_teacher.momentum_update(self, 1.0)
-        self._teacher_ready = True
-
-    def update_teacher(self, momentum: float) -> None:
-        """``teacher ← (1−m)·teacher + m·student`` (``EMATeacherHook``)."""
-        self.ema_teacher.momentum_update(self, momentum)
 
     # ------------------------------------------------------------------ loss
-    def loss(self, inputs, data_samples) -> Dict[str, Tensor]:
-        """Losses of one step (see the class docstring for the two input forms)."""
-        if not isinstance(inputs, dict):
-            return super().loss(inputs, data_samples)
+    def branch_losses(self, inputs: dict, data_samples: dict) -> dict:
+        """The base step (labelled, weak, strong) plus L_x over the classifier
+        views: the labelled and strong passes and, in image-level mode, one more
+        training-mode pass of the weak view."""
         losses, cls_inputs = {}, {}
         if 'sup' in inputs:
-            sup_losses, cls_inputs['sup'] = self.loss_by_gt(inputs['sup'],
-                                                            data_samples['sup'])
+            sup_losses, cls_inputs['sup'] = self.loss_by_gt_and_sgc(
+                inputs['sup'], data_samples['sup'])
             losses.update(sup_losses)
         if 'weak' in inputs:
-            pseudo = self.get_pseudo_labels(inputs['weak'], data_samples['weak'],
-                                            data_samples['strong'])
-            unsup_losses, cls_inputs['strong'] = self.loss_by_pseudo_labels(
+            pseudo = self.get_pseudo_labels(inputs, data_samples)
+            unsup_losses, cls_inputs['strong'] = self.loss_by_strong_view(
                 inputs['strong'], pseudo)
             losses.update(unsup_losses)
             cls_inputs['weak'] = self._classify_weak(inputs['weak'], pseudo)
         losses.update(self.loss_by_image_labels(cls_inputs))
-        check_finite_losses(losses, data_samples)
         return losses
 
-    def loss_by_gt(self, inputs: Tensor, samples: SampleList):
+    def loss_by_gt_and_sgc(self, inputs: Tensor, samples: SampleList):
         """L_s (+aux) and L_sa on the labelled crops; returns ``(losses, L_x
         inputs or None)``. L_sa and L_x read the training-mode pass of L_s (the
         released code's ``seg_data_cls``, train_wss.py lines 637-702)."""
         stages, feats = self._features(self, inputs)
-        losses = self._decode_head_forward_train(feats, samples)
-        if self.with_auxiliary_head:
-            losses.update(self._auxiliary_head_forward_train(feats, samples))
-        losses = add_prefix(losses, 'sup')
+        losses = self.sup_losses(feats, samples)
         if self.sgc_head is None:
             return losses, None
         gt, ignore = label_maps(samples), self.decode_head.ignore_index
@@ -148,10 +106,10 @@ class PseudoSeg(EncoderDecoder):
         return losses, self._class_inputs(stages, labels) if in_views else None
 
     @torch.no_grad()
-    def get_pseudo_labels(self, weak: Tensor, weak_samples: SampleList,
-                          strong_samples: SampleList) -> PseudoLabels:
+    def get_pseudo_labels(self, inputs: dict, data_samples: dict) -> PseudoLabels:
         """The weak pass (no autograd graph): teacher, weak logits, SGC logits,
         fusion (docs/method.md §4)."""
+        weak, strong_samples = inputs['weak'], data_samples['strong']
         teacher = self.teacher()
         valid = validity_of(strong_samples)
         image_labels = (image_labels_of(strong_samples, weak.device)
@@ -165,27 +123,8 @@ class PseudoSeg(EncoderDecoder):
         label, confidence = self.pseudo_labeler(decoder_logits, sgc_logits)
         self._record(decoder_logits=decoder_logits, sgc_logits=sgc_logits,
                      pseudo_label=label, confidence=confidence,
-                     weak_samples=weak_samples)
+                     weak_samples=data_samples['weak'])
         return PseudoLabels(label, confidence, valid, image_labels)
-
-    def teacher(self):
-        """The model of the weak pass: this one, or its EMA teacher."""
-        if self.ema_teacher is None:
-            return self
-        if not self._teacher_ready:
-            raise RuntimeError("semi_train_cfg.teacher='ema' needs EMATeacherHook to "
-                               'initialise the teacher.\nAdd custom_hooks=[dict(type='
-                               "'EMATeacherHook', momentum=0.001)] to the config.")
-        return self.ema_teacher
-
-    def weak_logits(self, teacher, weak: Tensor):
-        """``(backbone stages, decoder logits (Nu, C, h, w))`` of the weak view,
-        BN and dropout in ``weak_mode``."""
-        heads = [teacher.backbone, getattr(teacher, 'neck', None),
-                 teacher.decode_head]
-        with train_mode(heads, self.semi_train_cfg.weak_mode == 'train'):
-            stages, feats = self._features(teacher, weak)
-            return stages, teacher.decode_head.forward(feats)
 
     def sgc_logits(self, teacher, weak: Tensor, stages, image_labels, valid: Tensor,
                    size) -> Tensor:
@@ -204,7 +143,7 @@ class PseudoSeg(EncoderDecoder):
         return F.interpolate(logits, size=size, mode='bilinear',
                              align_corners=teacher.sgc_head.align_corners)
 
-    def loss_by_pseudo_labels(self, strong: Tensor, pseudo: PseudoLabels):
+    def loss_by_strong_view(self, strong: Tensor, pseudo: PseudoLabels):
         """λ_u·L_u of the strong view against the pseudo label (``unsup.*``);
         returns ``(losses, L_x inputs or None)``."""
         stages, feats = self._features(self, strong)
@@ -245,21 +184,9 @@ class PseudoSeg(EncoderDecoder):
         """(classifier logits with dropout, labels) for L_x."""
         return self.sgc_head.classify(stages), labels
 
-    def _record(self, **tensors) -> None:
-        if self._stash is not None:
-            self._stash.update({k: v.detach() if isinstance(v, Tensor) else v
-                                for k, v in tensors.items()})
-
     @staticmethod
     def _stages(model, inputs: Tensor) -> tuple:
-        """Backbone outputs of ``model`` (the segmentor or its EMA teacher)."""
+        """Backbone outputs of ``model``, checked against the SGC head's stages."""
         stages = model.backbone(inputs)
         sgc_head = getattr(model, 'sgc_head', None)
         return stages if sgc_head is None else sgc_head.check_inputs(stages)
-
-    @classmethod
-    def _features(cls, model, inputs: Tensor):
-        """``(backbone stages, neck outputs)`` of ``model``."""
-        stages = cls._stages(model, inputs)
-        neck = getattr(model, 'neck', None)
-        return stages, (neck(stages) if neck is not None else stages)
