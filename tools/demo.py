@@ -25,7 +25,12 @@
 (PseudoSeg with the recipe's settings, without those two options, in both modes, and
 with the unlabelled class threshold at 0.3); ``--only`` keeps the rows
 whose label contains a given substring; ``--dry-run`` prints the commands.
-The demo configs (``configs/pseudoseg/demo/``) inherit the VOC recipe's bases.
+``--compare`` runs the field's baselines beside PseudoSeg on the unlabelled images
+(supervised, Mean Teacher, CutMix-Seg, FixMatch, UniMatch, PseudoSeg with the recipe's
+settings and with the demo's options: :data:`COMPARE`), each with its authors'
+defaults (docs/methods.md), and also writes ``<work dir>/compare_bars.png``.
+The demo configs (``configs/pseudoseg/demo/``, ``configs/baselines/demo/``) inherit
+the VOC recipes' bases.
 """
 import argparse
 import datetime
@@ -48,6 +53,7 @@ from run_summary import (COLUMNS, group_runs, markdown_table, read_run, summary_
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 DEMO = 'configs/pseudoseg/demo'
+BASELINES = 'configs/baselines/demo'
 DATA_ROOT = 'data/demo_voc'
 #: Training log interval of the demo runs: how often the live line moves.
 LOG_INTERVAL = 20
@@ -91,16 +97,36 @@ RUNS = [
         'labels', f'{DEMO}/demo_pseudoseg_1-16_imglabels.py', True, 'optional', 3.8),
     Run('PseudoSeg recipe settings, extra unlabelled, class threshold 0.3',
         f'{DEMO}/demo_pseudoseg_1-16_class-threshold-0.3.py', True, 'optional', 2.8),
+    Run('Mean Teacher, extra unlabelled', f'{BASELINES}/demo_mean-teacher_1-16.py',
+        True, 'compare', 2.0),
+    Run('CutMix-Seg, extra unlabelled', f'{BASELINES}/demo_cutmix-seg_1-16.py', True,
+        'compare', 2.0),
+    Run('FixMatch, extra unlabelled', f'{BASELINES}/demo_fixmatch_1-16.py', True,
+        'compare', 2.4),
+    Run('UniMatch, extra unlabelled', f'{BASELINES}/demo_unimatch_1-16.py', True,
+        'compare', 3.6),
 ]
+#: ``--compare``: the rows, in table order (every method on the unlabelled images;
+#: PseudoSeg with the recipe's settings and with the demo's options).
+COMPARE = ('supervised baseline (1/16 labelled)', 'Mean Teacher, extra unlabelled',
+           'CutMix-Seg, extra unlabelled', 'FixMatch, extra unlabelled',
+           'UniMatch, extra unlabelled',
+           'PseudoSeg recipe settings (no EMA teacher, no ramp-up), extra unlabelled',
+           'PseudoSeg, extra unlabelled')
 # The task's ceiling at the demo's budget (docs/demo_calibration.md:
 # demo_supervised_full.py, one thread, data version 2), printed when --ceiling does not re-train it: the task was
 # calibrated once and is kept fixed, so the default run spends its time on the methods.
 RECORDED_CEILING = dict(mIoU=64.66, ECE=3.74)
 
 
-def select_runs(only=None, ceiling=False, optional=False):
+def select_runs(only=None, ceiling=False, optional=False, compare=False):
     """The default rows, plus the ceiling / optional rows when asked; ``only`` keeps
-    the rows whose label contains one of its substrings (from every group)."""
+    the rows whose label contains one of its substrings (from every group);
+    ``compare``: the rows of :data:`COMPARE` (with the ceiling if asked)."""
+    if compare:
+        by_label = {r.label: r for r in RUNS}
+        return [by_label[label] for label in COMPARE] + \
+            [r for r in RUNS if ceiling and r.group == 'ceiling']
     if only:
         return [r for r in RUNS if any(o in r.label for o in only)]
     wanted = {'default'} | ({'ceiling'} if ceiling else set()) | \
@@ -120,6 +146,10 @@ def parse_args(argv=None):
     parser.add_argument('--optional', action='store_true',
                         help='also run the optional rows (recipe settings without '
                         'the EMA teacher and ramp-up; class threshold 0.3)')
+    parser.add_argument('--compare', action='store_true',
+                        help='supervised, Mean Teacher, CutMix-Seg, FixMatch, UniMatch '
+                        'and PseudoSeg (recipe settings and demo options) on the '
+                        'unlabelled images, with a bar chart (compare_bars.png)')
     parser.add_argument('--parallel', type=int, default=2,
                         help='trainings run at a time; they share OMP_NUM_THREADS')
     parser.add_argument('--dry-run', action='store_true')
@@ -320,7 +350,9 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     ensure_data(osp.join(REPO, DATA_ROOT), args.dry_run)
-    runs = select_runs(args.only, args.ceiling, args.optional)
+    if args.compare and (args.only or args.optional):
+        raise SystemExit('--compare runs its own rows: drop --only / --optional')
+    runs = select_runs(args.only, args.ceiling, args.optional, args.compare)
     labels = {osp.basename(r.config): r.label for r in runs}
     board, env = LiveBoard(), thread_env(args.parallel)
     planned = [(run, seed) for run in runs
@@ -367,6 +399,13 @@ def main(argv=None):
                                       last_checkpoint(work_dir(run, seed))))
     picture = comparison(list(first.values()), args.work_dir)
     print(f'\ntable: {written[1]}; picture: {picture}')
+    if args.compare:
+        from demo_bar_chart import bar_chart
+        finals = [(run.label.replace(', extra unlabelled', ''),
+                   [records[work_dir(r, seed)]['final_miou']
+                    for r, seed in planned if r is run]) for run in runs]
+        print('bar chart: ' + bar_chart(
+            finals, osp.join(args.work_dir, 'compare_bars.png')))
     return rows
 
 
