@@ -130,7 +130,11 @@ class SemiFolderDataset(SemiSegDataset):
         image_labels_file (str, optional): per-image tags (CSV/JSON of class
             names or ids); every image needs an entry. Samples then carry
             ``img_labels`` float32 ``(C-1,)``.
-        skip_unreadable (bool): drop images PIL cannot open (extra data).
+        check_files (bool): check that every image has its mask file (the
+            images themselves are found by the folder scan). Default True.
+        on_unreadable (str), max_unreadable (int): what an image that cannot be
+            decoded does during training, ``'stop'`` (default) or ``'skip'``; see
+            :class:`SemiSegDataset`.
         **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments (``pipeline``,
             ``test_mode``, ``ignore_index``, ...).
 
@@ -150,7 +154,9 @@ class SemiFolderDataset(SemiSegDataset):
                  exclude_split: Union[None, str, Sequence[str]] = None,
                  disjoint_from: Union[None, str, Sequence[str]] = None,
                  image_labels_file: Optional[str] = None,
-                 skip_unreadable: bool = False,
+                 check_files: bool = True,
+                 on_unreadable: str = 'stop',
+                 max_unreadable: int = 100,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         name = type(self).__name__
@@ -164,7 +170,8 @@ class SemiFolderDataset(SemiSegDataset):
         self.exclude_split = _as_list(exclude_split)
         self.disjoint_from = _as_list(disjoint_from)
         self.image_labels_file = image_labels_file
-        self.skip_unreadable = skip_unreadable
+        self._set_file_policy(check_files, on_unreadable, max_unreadable,
+                              kwargs.get('test_mode', False))
         data_prefix = dict(img_path=img_dir)
         if mask_dir is not None:
             data_prefix['seg_map_path'] = mask_dir
@@ -218,10 +225,11 @@ class SemiFolderDataset(SemiSegDataset):
                     'Put one <id>.png per image there, or set mask_dir=None for '
                     'images without masks.')
             seg_paths = [osp.join(mask_dir, i + '.png') for i in ids]
-            check_files_exist(seg_paths, img_paths, name,
-                              f'image(s) of {img_dir} have no mask in {mask_dir}',
-                              '\nAdd the masks, or move those images to the '
-                              'unlabelled folder.')
+            if self.check_files:
+                check_files_exist(seg_paths, img_paths, name,
+                                  f'image(s) of {img_dir} have no mask in '
+                                  f'{mask_dir}', '\nAdd the masks, or move those '
+                                  'images to the unlabelled folder.')
         return self._make_data_list(ids, img_paths, seg_paths,
                                     self.ann_file or img_dir, 'image')
 
