@@ -25,6 +25,7 @@ Nothing happens when no file is skipped. Config: the schedule bases set
 ``default_hooks = dict(unreadable_images=dict(type='UnreadableImageHook'))``.
 """
 import json
+import logging
 import os
 import os.path as osp
 from typing import Dict
@@ -72,7 +73,7 @@ class UnreadableImageHook(Hook):
             print_log(f'UnreadableImageHook: iteration {runner.iter + 1} trains on '
                       f'a replacement for the unreadable image {record["file"]} '
                       f'({record["dataset"]}, {record["source"]}); listed in {path}.',
-                      logger='current', level='WARNING')
+                      logger='current', level=logging.WARNING)
         self._write(path)
         for source, files in self._skipped.items():
             first = next(iter(files.values()))
@@ -91,4 +92,4 @@ class UnreadableImageHook(Hook):
         if count:
             print_log(f'UnreadableImageHook: {count} unreadable image(s) were '
                       f'skipped in this run, listed in {self.summary_path(runner)}.',
-                      logger='current', level='WARNING')
+                      logger='current', level=logging.WARNING)
