@@ -9,12 +9,17 @@ building the train set of ``configs/pseudoseg/smoke_pseudoseg_tiny_voc.py``
 - ``list``: ``SemiVOCDataset`` reading the list file, files checked
   (``check_files=True``, the default);
 - ``list_unchecked``: the same with ``check_files=False`` (a list you vouch for);
-- ``folder``: ``SemiFolderTrainDataset``, the extra images found by a folder scan.
+- ``folder``: ``SemiFolderTrainDataset``, the extra images found by a folder scan;
+- ``folder_list``: the same reading the list file (``ann_file`` + ``img_suffix``:
+  no scan), files checked.
 
 Each case runs in a fresh process (spawned), so that its peak memory is its own:
 
 - ``build_s`` and ``build_us_per_id``: building the train set (dataset objects
-  fully initialised: list read, checks, data list serialized);
+  fully initialised: list read, checks, data list serialized). It includes a fixed
+  cost (mmengine's ``gc.collect()`` after serializing each dataset: about a second
+  with torch loaded), so the table also prints the cost per added id between
+  consecutive sizes;
 - ``build_peak_mb``: peak RSS (``VmHWM``) above the RSS before the build;
 - ``list_mb``: the serialized data lists (mmengine ``serialize_data``: one byte
   buffer + offsets per dataset), the memory forked workers share;
@@ -39,7 +44,7 @@ import numpy as np
 from PIL import Image
 
 CONFIG = 'configs/pseudoseg/smoke_pseudoseg_tiny_voc.py'
-CASES = ('list', 'list_unchecked', 'folder')
+CASES = ('list', 'list_unchecked', 'folder', 'folder_list')
 LINKS_PER_SOURCE = 50000  # below ext4's 65,000 hard links per file
 KEYS = ('build_s', 'build_us_per_id', 'build_peak_mb', 'list_mb', 'first_batch_s',
         'worker_uss_mb')
@@ -123,12 +128,14 @@ def _train_set_cfg(case: str, root: str, cfg, warmup: bool = False) -> dict:
     pipelines = dict(labelled=labelled_cfg.pipeline, extra=extra_cfg.pipeline)
     extra_dir, extra_list = ('labelled/images', 'labelled.txt') if warmup else \
         ('pool', 'pool.txt')
-    if case == 'folder':
+    if case in ('folder', 'folder_list'):
+        extra = dict(img_dir=extra_dir, mask_dir=None, pipeline=pipelines['extra'])
+        if case == 'folder_list':
+            extra.update(ann_file=extra_list, img_suffix='.jpg')
         return dict(type='SemiFolderTrainDataset', data_root=root,
                     labelled=dict(img_dir='labelled/images', mask_dir='labelled/masks',
                                   pipeline=pipelines['labelled']),
-                    extra=dict(img_dir=extra_dir, mask_dir=None,
-                               pipeline=pipelines['extra']))
+                    extra=extra)
     common = dict(type='SemiVOCDataset', data_root=root,
                   check_files=case != 'list_unchecked')
     return dict(type='ConcatDataset', datasets=[
@@ -223,6 +230,14 @@ def print_pool_table(rows) -> None:
               f"{r['build_us_per_id']:.1f} | {r['build_peak_mb']:.0f} | "
               f"{r['list_mb']:.1f} | {r['first_batch_s']:.2f} | "
               f"{r['worker_uss_mb']:.0f} |")
+    # the cost that grows with the pool: between consecutive sizes of a case
+    for case in dict.fromkeys(r['case'] for r in rows):
+        points = sorted((r['n'], r['build_s'], r['list_mb']) for r in rows
+                        if r['case'] == case)
+        for (n0, t0, m0), (n1, t1, m1) in zip(points, points[1:]):
+            print(f'{case}: {n0:,} -> {n1:,} ids: {(t1 - t0) / (n1 - n0) * 1e6:.1f} '
+                  f'µs and {(m1 - m0) / (n1 - n0) * 2**20:.0f} bytes of serialized '
+                  'list per added id')
     checked = {r['n']: r['build_s'] for r in rows if r['case'] == 'list'}
     for r in rows:
         if r['case'] == 'list_unchecked' and r['n'] in checked:
