@@ -22,6 +22,7 @@ from mmseg_pseudoseg.datasets import SemiVOCDataset
 from mmseg_pseudoseg.datasets.samplers import SemiBatchSampler
 from mmseg_pseudoseg.datasets.transforms.sample_checks import SampleLoadError
 from mmseg_pseudoseg.datasets.unreadable_images import METAINFO_KEY
+from run_summary import skipped_images
 from synthetic_voc import make_voc_tree
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -216,6 +217,7 @@ def test_train_skips_the_unreadable_image_and_lists_it(tree, tmp_path):
     assert record['file'] == victim and record['iter'] == first
     assert record['dataset'] == 'SemiVOCDataset' and record['max_unreadable'] == 100
     assert record['source'].endswith(AUG)
+    assert skipped_images(work) == [victim]  # what tools/summarize_runs.py names
 
 
 @pytest.mark.slow
