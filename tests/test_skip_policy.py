@@ -1,4 +1,4 @@
-"""An unreadable extra image found during training: ``on_unreadable='stop'`` / ``'skip'``.
+"""An unreadable extra image met in training: ``on_unreadable="stop"`` or ``"skip"``.
 
 Dataset level: which sample replaces an unreadable one, what it carries, the cap,
 the argument checks. End to end: ``tools/train.py`` on a tiny VOC tree with one

@@ -29,8 +29,8 @@ Each case runs in a fresh process (spawned), so that its peak memory is its own:
   ``/proc/<pid>/smaps_rollup``) of a dataloader worker after the first batch: what
   one worker costs on top of the memory it shares with the main process.
 
-The page cache is warm (the pool was just written): a first run over a cold disk
-lists and opens more slowly.
+The page cache is warm (the pool was just written, synced and listed once): a
+first run over a cold disk lists and opens more slowly.
 """
 import concurrent.futures
 import multiprocessing
@@ -205,6 +205,8 @@ def run_pool_benchmark(sizes, workers: int = 2, pool_dir=None, cases=CASES) -> l
         try:
             start = time.perf_counter()
             make_pool(root, n)
+            os.sync()  # written back, and listed once: every case finds the same
+            os.listdir(osp.join(root, 'pool'))  # warm cache
             print(f'pool of {n:,} ids written to {root} in '
                   f'{time.perf_counter() - start:.1f} s', flush=True)
             for case in cases:

@@ -25,7 +25,6 @@ from mmengine import fileio
 from mmengine.structures import BaseDataElement
 
 from .split_file import format_offenders
-from .transforms.sample_checks import SampleLoadError
 
 __all__ = ['UNREADABLE_POLICIES', 'METAINFO_KEY', 'check_policy', 'image_unreadable',
            'skip_record', 'attach_records', 'records_of_batch', 'too_many_message']
