@@ -13,9 +13,9 @@ One class serves the three roles of a PseudoSeg run:
 Split-level checks happen here, at construction, and name the path or ids at fault:
 missing data root / image folder / split file, empty split, duplicate ids, ids
 without an image (or mask) on disk, overlap with a ``disjoint_from`` list, image-label
-entries that are unknown or missing. The build costs a few microseconds per id
-and decodes no image (docs/benchmark.md, pool): a list of a million ids builds in
-seconds. Per-file content is checked by transforms when a sample is loaded
+entries that are unknown or missing. The build costs some 20 µs per id and
+decodes no image (docs/benchmark.md, pool): a list of a million ids builds in
+about 20 s. Per-file content is checked by transforms when a sample is loaded
 (``CheckFiniteImage`` after ``LoadImageFromFile``, ``CheckSegMap`` after
 ``LoadAnnotations``; both in the default pipelines), and any other loading error is
 re-raised naming the image and mask files (:meth:`SemiSegDataset.prepare_data`), or,
@@ -78,7 +78,7 @@ class SemiSegDataset(BaseSegDataset):
             :mod:`.image_label_file`); every listed id must have an entry. Each
             sample then carries ``img_labels``, float32 ``(C-1,)``.
         check_files (bool): check at build that every listed id has its image
-            (and mask) file: one directory listing per folder, about 1 s per
+            (and mask) file: one directory listing per folder, a few seconds per
             million files (docs/benchmark.md). False for a list you vouch for; a
             missing file then stops the run when it is first sampled. Default True.
         on_unreadable (str): ``'stop'`` (default): an image that cannot be

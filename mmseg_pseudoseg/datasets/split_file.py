@@ -121,8 +121,8 @@ def check_disjoint(ids: Sequence[str], source: str, other_ids: Sequence[str],
 
 
 class _DirListing:
-    """Existence checks through one ``os.listdir`` per folder: about 1 µs per
-    file, a million files in about a second (docs/benchmark.md, pool)."""
+    """Existence checks through one ``os.listdir`` per folder and a set lookup
+    per file: 3 to 5 s for a million files (docs/benchmark.md, pool)."""
 
     def __init__(self):
         self._cache: Dict[str, set] = {}
