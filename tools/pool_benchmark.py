@@ -2,7 +2,7 @@
 
 For each pool size N it writes a synthetic pool (N image files, each a hard link to
 one of a few tiny JPEGs, so the files cost directory entries but no space; a list
-file of their ids; 4 labelled images with masks), then measures three ways of
+file of their ids; 4 labelled images with masks), then measures four ways of
 building the train set of ``configs/pseudoseg/smoke_pseudoseg_tiny_voc.py``
 (``ConcatDataset[labelled, extra]``, its own pipelines):
 
