@@ -206,31 +206,6 @@ def test_corrupt_image_names_the_file(small_root):
     assert ds.prepare_data(1) is not None
 
 
-def test_skip_unreadable_extra_images_reports_them(small_root, caplog):
-    root, lists = small_root
-    bad = [lists['trainaug'][0], lists['trainaug'][5]]
-    for img_id in bad:
-        _corrupt(osp.join(root, 'JPEGImages', img_id + '.jpg'))
-    from mmengine.logging import MMLogger
-    logger = MMLogger.get_current_instance()
-    messages = []
-    handler_cls = type('H', (__import__('logging').Handler,),
-                       {'emit': lambda self, rec: messages.append(rec.getMessage())})
-    handler = handler_cls()
-    logger.addHandler(handler)
-    try:
-        ds = SemiVOCDataset(data_root=root, with_masks=False, skip_unreadable=True,
-                            ann_file='ImageSets/Segmentation/trainaug.txt',
-                            pipeline=[dict(type='LoadImageFromFile')])
-    finally:
-        logger.removeHandler(handler)
-    ids = [ds.get_data_info(k)['img_id'] for k in range(len(ds))]
-    assert len(ids) == len(lists['trainaug']) - 2 and not set(bad) & set(ids)
-    report = [m for m in messages if 'unreadable' in m]
-    assert report and 'skipped 2' in report[0]
-    assert all(repr(b) in report[0] for b in bad)
-
-
 def _rewrite_mask(root, img_id, fn):
     path = osp.join(root, 'SegmentationClassAug', img_id + '.png')
     mask = np.array(Image.open(path))

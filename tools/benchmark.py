@@ -29,6 +29,13 @@ then measures, interleaving the cases so that machine noise hits them alike:
   image (target ≤ 1.0).
 
 Times are medians over ``--repeats``; only ratios are comparable across machines.
+
+``--pool N [N ...]`` measures something else: the time and memory to build the
+train set over an extra pool of N ids, list file or folder scan, and to load its
+first batch (``tools/pool_benchmark.py``; docs/benchmark.md, pool):
+
+    python tools/benchmark.py --pool 10000 100000 1000000 [--pool-workers 2]
+                              [--pool-dir /tmp] [--json out.json]
 """
 import argparse
 import copy
@@ -71,7 +78,31 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='auto', help="'auto', 'cpu' or 'cuda'")
     parser.add_argument('--json', help='write the measured values here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--pool', type=int, nargs='+', metavar='N',
+                        help='measure building the train set over extra pools of '
+                             'N ids instead (tools/pool_benchmark.py)')
+    parser.add_argument('--pool-workers', type=int, default=2,
+                        help='dataloader workers for the first batch (--pool)')
+    parser.add_argument('--pool-dir', help='where to write the pools (--pool); '
+                                           'default: the temp folder')
     return parser.parse_args(argv)
+
+
+def pool_main(args):
+    """``--pool``: the rows of ``tools/pool_benchmark.py``, also in ``--json``."""
+    import sys
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from pool_benchmark import run_pool_benchmark
+    rows = run_pool_benchmark(args.pool, workers=args.pool_workers,
+                              pool_dir=args.pool_dir)
+    result = dict(machine=f'{platform.processor() or platform.machine()}, '
+                          f'{os.cpu_count()} cpus', load_avg=os.getloadavg(),
+                  pool=rows)
+    if args.json:
+        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=2)
+    return result
 
 
 # --- config ------------------------------------------------------------------------
@@ -268,6 +299,8 @@ def strong_aug_ratio(extra_pipeline, repeats, seed=0):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.pool:
+        return pool_main(args)
     init_default_scope('mmseg')
     torch.manual_seed(0)
     if args.device == 'auto':

@@ -6,7 +6,9 @@ per log line: training records carry ``loss``, validation records ``mIoU`` and,
 with ``CalibrationMetric``, ``ECE``; ``step`` is the iteration),
 ``<work_dir>/<timestamp>/<timestamp>.log`` (the text log, whose time stamps give
 the wall time) and the checkpoints. A resumed run has several timestamps; later
-records of an iteration replace earlier ones.
+records of an iteration replace earlier ones. Extra images skipped as unreadable
+(``on_unreadable='skip'``) are listed in ``<work_dir>/<timestamp>/
+unreadable_images*.json`` (``UnreadableImageHook``); a run's record names them.
 
 Per run: the *final* mIoU / ECE (the validation at the last trained iteration), the
 *best* mIoU over every validation and its iteration, the iterations trained and
@@ -29,7 +31,7 @@ from mmengine.config import Config
 from mmseg_pseudoseg.utils import iter_config_dicts
 
 __all__ = ['RunRecord', 'find_runs', 'read_run', 'group_runs', 'summary_rows',
-           'markdown_table', 'write_summary']
+           'markdown_table', 'write_summary', 'skipped_images']
 
 SEED_IN_PATH = re.compile(r'seed\d+')
 LOG_TIME = re.compile(r'^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) - ')
@@ -42,7 +44,8 @@ COLUMNS = ('config', 'runs', 'split seeds', 'training seeds', 'final mIoU',
 class RunRecord(dict):
     """One finished run: ``work_dir``, ``config`` (name), ``iterations``,
     ``final_miou``, ``final_ece``, ``best_miou``, ``best_iter``, ``wall_s``,
-    ``split_seed``, ``train_seed``, ``group_key`` (values may be ``None``)."""
+    ``split_seed``, ``train_seed``, ``group_key`` (values may be ``None``) and
+    ``skipped_images`` (the files skipped as unreadable, usually none)."""
 
 
 def _is_run(path: str) -> bool:
@@ -87,6 +90,17 @@ def _records(work_dir: str) -> List[dict]:
                             raise ValueError(f'{path}:{line_no}: not a JSON record '
                                              f'({exc.msg})') from None
     return records
+
+
+def skipped_images(work_dir: str) -> List[str]:
+    """The extra images the run skipped as unreadable, in the order they were
+    first met (every ``unreadable_images*.json`` of its timestamps and ranks)."""
+    found: Dict[str, None] = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'unreadable_images*.json'))):
+        with open(path) as f:
+            for record in json.load(f)['skipped']:
+                found.setdefault(record['file'])
+    return list(found)
 
 
 def _wall_seconds(work_dir: str) -> Optional[float]:
@@ -167,6 +181,7 @@ def read_run(work_dir: str) -> RunRecord:
         final_ece=final.get('ECE') if final else None,
         best_miou=by_step[best_iter]['mIoU'], best_iter=best_iter,
         wall_s=_wall_seconds(work_dir), split_seed=split_seed, train_seed=train_seed,
+        skipped_images=skipped_images(work_dir),
         group_key=json.dumps(_normalised(plain), sort_keys=True, default=str))
 
 

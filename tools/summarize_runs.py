@@ -7,7 +7,8 @@ folder of them. One row per config: the final checkpoint's mIoU (the validation 
 the last iteration), the best validation mIoU and its iteration, the final ECE
 (when ``CalibrationMetric`` is evaluated), iterations and wall time; runs that
 differ only in the labelled split's seed or the training seed share a row with
-mean ± std. Prints the table (Markdown) and writes ``<out>.csv`` and ``<out>.md``.
+mean ± std. Prints the table (Markdown) and writes ``<out>.csv`` and ``<out>.md``;
+then names the extra images each run skipped as unreadable, if any.
 Report the final column: the best one is chosen on the validation set itself.
 """
 import argparse
@@ -32,6 +33,10 @@ def main(argv=None):
     written = write_summary(rows, args.out)
     print(f'{len(runs)} run(s) in {len(rows)} row(s); written to ' +
           ' and '.join(written))
+    for run in runs:
+        if run['skipped_images']:
+            print(f"{run['work_dir']}: {len(run['skipped_images'])} unreadable extra "
+                  f"image(s) skipped: {', '.join(run['skipped_images'])}")
     return rows
 
 

@@ -11,15 +11,21 @@ def list_images(img_dir: str) -> Dict[str, str]:
     """``{id: relative image path}`` of every image under ``img_dir`` (recursive).
 
     Two images with one id (``a.jpg`` and ``a.png``) are an error naming both.
+    One ``os.walk``; the cost per file is a few string operations
+    (docs/benchmark.md, pool).
     """
     found: Dict[str, str] = {}
+    extensions = frozenset(IMAGE_EXTENSIONS)
     for folder, _, files in os.walk(img_dir):
+        rel_dir = osp.relpath(folder, img_dir)  # once per folder, not per file
+        rel_dir = '' if rel_dir == '.' else rel_dir + os.sep
+        id_dir = rel_dir.replace(os.sep, '/')
         for name in files:
             stem, ext = osp.splitext(name)
-            if ext.lower() not in IMAGE_EXTENSIONS or name.startswith('.'):
+            if ext.lower() not in extensions or name.startswith('.'):
                 continue
-            rel = osp.relpath(osp.join(folder, name), img_dir)
-            img_id = osp.splitext(rel)[0].replace(os.sep, '/')
+            rel = rel_dir + name
+            img_id = id_dir + stem
             if img_id in found:
                 raise ValueError(
                     f'image folder {img_dir} has two images with the id '

@@ -38,7 +38,8 @@ from mmseg.registry import DATASETS
 from ..visualization.palette import voc_colormap
 from .image_listing import IMAGE_EXTENSIONS, list_images
 from .semi_seg_dataset import SemiSegDataset, _as_list
-from .split_file import check_all_found, check_files_exist, read_split_file
+from .split_file import (check_all_found, check_files_exist, check_ids_on_disk,
+                         read_split_file)
 
 __all__ = ['SemiFolderDataset', 'SemiFolderTrainDataset', 'read_classes_file',
            'folder_metainfo']
@@ -123,6 +124,10 @@ class SemiFolderDataset(SemiSegDataset):
             ``classes`` is None).
         ann_file (str): optional split file (ids, one per line) restricting the
             folder to the listed images; '' = every image.
+        img_suffix (str, optional): with ``ann_file``, the extension of every
+            listed image (``'.jpg'``): each id's image is ``<img_dir>/<id><suffix>``
+            and the folder is not scanned (a large pool starts in seconds,
+            docs/own_data.md). None (default): the scan finds each id's image.
         exclude_split (str | list[str], optional): split file(s) whose ids are
             dropped.
         disjoint_from (str | list[str], optional): split file(s) that must share
@@ -130,7 +135,12 @@ class SemiFolderDataset(SemiSegDataset):
         image_labels_file (str, optional): per-image tags (CSV/JSON of class
             names or ids); every image needs an entry. Samples then carry
             ``img_labels`` float32 ``(C-1,)``.
-        skip_unreadable (bool): drop images PIL cannot open (extra data).
+        check_files (bool): check that every image has its mask file and, with
+            ``img_suffix``, that every listed image exists (without it the folder
+            scan finds the images). False for a list you vouch for. Default True.
+        on_unreadable (str), max_unreadable (int): what an image that cannot be
+            decoded does during training, ``'stop'`` (default) or ``'skip'``; see
+            :class:`SemiSegDataset`.
         **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments (``pipeline``,
             ``test_mode``, ``ignore_index``, ...).
 
@@ -147,10 +157,13 @@ class SemiFolderDataset(SemiSegDataset):
                  palette: Optional[Sequence[Sequence[int]]] = None,
                  classes_file: str = 'classes.txt',
                  ann_file: str = '',
+                 img_suffix: Optional[str] = None,
                  exclude_split: Union[None, str, Sequence[str]] = None,
                  disjoint_from: Union[None, str, Sequence[str]] = None,
                  image_labels_file: Optional[str] = None,
-                 skip_unreadable: bool = False,
+                 check_files: bool = True,
+                 on_unreadable: str = 'stop',
+                 max_unreadable: int = 100,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         name = type(self).__name__
@@ -158,13 +171,19 @@ class SemiFolderDataset(SemiSegDataset):
             raise FileNotFoundError(
                 f'{name}: data_root {data_root!r} does not exist.\n'
                 'Set data_root to the dataset folder.')
+        if img_suffix is not None and not ann_file:
+            raise ValueError(f'{name}: img_suffix={img_suffix!r} needs ann_file, '
+                             'the list of the ids; without one the folder is '
+                             'scanned and every extension is found.')
+        self.listed_suffix = img_suffix
         metainfo = dict(metainfo or {}, **folder_metainfo(
             data_root, classes, palette, classes_file, name))
         self.with_masks = mask_dir is not None
         self.exclude_split = _as_list(exclude_split)
         self.disjoint_from = _as_list(disjoint_from)
         self.image_labels_file = image_labels_file
-        self.skip_unreadable = skip_unreadable
+        self._set_file_policy(check_files, on_unreadable, max_unreadable,
+                              kwargs.get('test_mode', False))
         data_prefix = dict(img_path=img_dir)
         if mask_dir is not None:
             data_prefix['seg_map_path'] = mask_dir
@@ -185,15 +204,9 @@ class SemiFolderDataset(SemiSegDataset):
     def _read_ids(self, path: str) -> List[str]:
         return read_split_file(path)
 
-    def load_data_list(self) -> List[dict]:
-        """One info per image: ``img_path``, ``seg_map_path`` (with masks),
-        ``img_id``, ``num_classes``, ``label_map``, ``reduce_zero_label``,
-        ``seg_fields`` and, with tags, ``img_labels`` (float32 ``(C-1,)``)."""
+    def _scan(self, img_dir: str) -> Tuple[List[str], List[str]]:
+        """(ids, image paths) of the folder, or of the split file's ids."""
         name = type(self).__name__
-        img_dir = self.data_prefix['img_path']
-        if not osp.isdir(img_dir):
-            raise FileNotFoundError(f'{name}: image folder {img_dir} does not '
-                                    'exist.\nCreate it or set img_dir.')
         images = list_images(img_dir)
         if not images:
             raise ValueError(f'{name}: image folder {img_dir} holds no image '
@@ -207,8 +220,25 @@ class SemiFolderDataset(SemiSegDataset):
                             '\nRe-create the split (tools/make_splits.py '
                             'folder) or fix the file.')
         ids = self._filter_ids(ids, self.ann_file or img_dir, 'image')
+        return ids, [osp.join(img_dir, images[i]) for i in ids]
 
-        img_paths = [osp.join(img_dir, images[i]) for i in ids]
+    def load_data_list(self) -> List[dict]:
+        """One info per image: ``img_path``, ``seg_map_path`` (with masks),
+        ``img_id``, ``num_classes``, ``label_map``, ``reduce_zero_label``,
+        ``seg_fields`` and, with tags, ``img_labels`` (float32 ``(C-1,)``)."""
+        name = type(self).__name__
+        img_dir = self.data_prefix['img_path']
+        if not osp.isdir(img_dir):
+            raise FileNotFoundError(f'{name}: image folder {img_dir} does not '
+                                    'exist.\nCreate it or set img_dir.')
+        if self.listed_suffix is not None:  # a list of ids: no folder scan
+            ids = self._filter_ids(self._read_ids(self.ann_file), self.ann_file,
+                                   'image')
+            img_paths = [osp.join(img_dir, i + self.listed_suffix) for i in ids]
+            if self.check_files:
+                check_ids_on_disk(ids, {'image': img_paths}, self.ann_file)
+        else:
+            ids, img_paths = self._scan(img_dir)
         seg_paths = None
         if self.with_masks:
             mask_dir = self.data_prefix['seg_map_path']
@@ -218,10 +248,11 @@ class SemiFolderDataset(SemiSegDataset):
                     'Put one <id>.png per image there, or set mask_dir=None for '
                     'images without masks.')
             seg_paths = [osp.join(mask_dir, i + '.png') for i in ids]
-            check_files_exist(seg_paths, img_paths, name,
-                              f'image(s) of {img_dir} have no mask in {mask_dir}',
-                              '\nAdd the masks, or move those images to the '
-                              'unlabelled folder.')
+            if self.check_files:
+                check_files_exist(seg_paths, img_paths, name,
+                                  f'image(s) of {img_dir} have no mask in '
+                                  f'{mask_dir}', '\nAdd the masks, or move those '
+                                  'images to the unlabelled folder.')
         return self._make_data_list(ids, img_paths, seg_paths,
                                     self.ann_file or img_dir, 'image')
 

@@ -13,13 +13,22 @@ One class serves the three roles of a PseudoSeg run:
 Split-level checks happen here, at construction, and name the path or ids at fault:
 missing data root / image folder / split file, empty split, duplicate ids, ids
 without an image (or mask) on disk, overlap with a ``disjoint_from`` list, image-label
-entries that are unknown or missing. Per-file content is checked by transforms
-when a sample is loaded (``CheckFiniteImage`` after ``LoadImageFromFile``,
-``CheckSegMap`` after ``LoadAnnotations``; both in the default pipelines), and any
-other loading error is re-raised naming the image and mask files
-(:meth:`SemiSegDataset.prepare_data`). Every info carries ``num_classes`` and
+entries that are unknown or missing. The build costs some 20 µs per id and
+decodes no image (docs/benchmark.md, pool): a list of a million ids builds in
+about 20 s. Per-file content is checked by transforms when a sample is loaded
+(``CheckFiniteImage`` after ``LoadImageFromFile``, ``CheckSegMap`` after
+``LoadAnnotations``; both in the default pipelines), and any other loading error is
+re-raised naming the image and mask files (:meth:`SemiSegDataset.prepare_data`), or,
+with ``on_unreadable='skip'``, an undecodable image is replaced by the next one
+(:mod:`.unreadable_images`). Every info carries ``num_classes`` and
 ``ignore_index`` for those checks.
+
+The data list is serialized (mmengine's ``serialize_data=True``): one numpy byte
+buffer that forked dataloader workers share. Each stored info holds only what
+differs between samples (paths, id, tags); :meth:`SemiSegDataset.get_data_info`
+adds the fields shared by all.
 """
+import copy
 import logging
 import os.path as osp
 from typing import List, Optional, Sequence, Union
@@ -29,8 +38,10 @@ from mmseg.datasets import BaseSegDataset
 
 from .image_label_file import read_image_label_file
 from .split_file import (SPLIT_TOOL_HINT, check_all_found, check_disjoint,
-                         check_ids_on_disk, format_offenders, read_split_file)
+                         check_ids_on_disk, read_split_file)
 from .transforms.sample_checks import SampleLoadError
+from .unreadable_images import (attach_records, check_policy, image_unreadable,
+                                skip_record, too_many_message)
 
 __all__ = ['SemiSegDataset', 'SampleLoadError']
 
@@ -66,9 +77,17 @@ class SemiSegDataset(BaseSegDataset):
         image_labels_file (str, optional): CSV/JSON of per-image class tags (see
             :mod:`.image_label_file`); every listed id must have an entry. Each
             sample then carries ``img_labels``, float32 ``(C-1,)``.
-        skip_unreadable (bool): check every image with PIL at construction and
-            drop the unreadable ones, logging their number and first ids (for
-            extra data only; labelled data should never skip). Default False.
+        check_files (bool): check at build that every listed id has its image
+            (and mask) file: one directory listing per folder, a few seconds per
+            million files (docs/benchmark.md). False for a list you vouch for; a
+            missing file then stops the run when it is first sampled. Default True.
+        on_unreadable (str): ``'stop'`` (default): an image that cannot be
+            decoded stops the run with an error naming it. ``'skip'``: the sample
+            is replaced by the next index (``idx + 1``, wrapping), the file is
+            logged and listed by ``UnreadableImageHook`` (meant for extra data;
+            refused with ``test_mode=True``). See :mod:`.unreadable_images`.
+        max_unreadable (int): with ``'skip'``, the most distinct unreadable
+            files a run may skip; one more stops it with their list. Default 100.
         **kwargs: everything :class:`mmseg.datasets.BaseSegDataset` takes.
     """
 
@@ -78,7 +97,9 @@ class SemiSegDataset(BaseSegDataset):
                  exclude_split: Union[None, str, Sequence[str]] = None,
                  disjoint_from: Union[None, str, Sequence[str]] = None,
                  image_labels_file: Optional[str] = None,
-                 skip_unreadable: bool = False,
+                 check_files: bool = True,
+                 on_unreadable: str = 'stop',
+                 max_unreadable: int = 100,
                  **kwargs) -> None:
         if not ann_file:
             raise ValueError(f'{type(self).__name__} needs ann_file (a split '
@@ -92,7 +113,8 @@ class SemiSegDataset(BaseSegDataset):
         self.exclude_split = _as_list(exclude_split)
         self.disjoint_from = _as_list(disjoint_from)
         self.image_labels_file = image_labels_file
-        self.skip_unreadable = skip_unreadable
+        self._set_file_policy(check_files, on_unreadable, max_unreadable,
+                              kwargs.get('test_mode', False))
         data_prefix = dict(kwargs.get('data_prefix', None) or self.DEFAULT_PREFIX)
         if not with_masks:
             data_prefix.pop('seg_map_path', None)
@@ -113,6 +135,15 @@ class SemiSegDataset(BaseSegDataset):
                     'with_masks=False but its pipeline contains LoadAnnotations; '
                     'remove it or set with_masks=True.')
         super().__init__(ann_file=ann_file, **kwargs)
+
+    def _set_file_policy(self, check_files: bool, on_unreadable: str,
+                         max_unreadable: int, test_mode: bool) -> None:
+        check_policy(type(self).__name__, on_unreadable, max_unreadable, test_mode)
+        self.check_files = bool(check_files)
+        self.on_unreadable = on_unreadable
+        self.max_unreadable = max_unreadable
+        self._skipped_files: List[str] = []  # this process's, in order
+        self._unreported: List[dict] = []  # not yet attached to a sample
 
     # --- paths --------------------------------------------------------------
     DEFAULT_PREFIX = dict(img_path='', seg_map_path='')
@@ -173,7 +204,8 @@ class SemiSegDataset(BaseSegDataset):
         paths = {'image': img_paths}
         if seg_paths is not None:
             paths['mask'] = seg_paths
-        check_ids_on_disk(ids, paths, self.ann_file)
+        if self.check_files:
+            check_ids_on_disk(ids, paths, self.ann_file)
         return self._make_data_list(ids, img_paths, seg_paths, self.ann_file, 'id')
 
     def _filter_ids(self, ids: List[str], source: str, unit: str) -> List[str]:
@@ -201,9 +233,9 @@ class SemiSegDataset(BaseSegDataset):
     def _make_data_list(self, ids: List[str], img_paths: List[str],
                         seg_paths: Optional[List[str]], source: str,
                         unit: str) -> List[dict]:
-        """One mmseg data info per id (see :meth:`load_data_list`): reads the
-        image-label file (every id needs an entry) and, with
-        ``skip_unreadable``, drops the images PIL cannot open."""
+        """One stored info per id: ``img_path``, ``img_id``, ``seg_map_path``
+        (with masks) and ``img_labels`` (with an image-label file, which must have
+        an entry for every id); :meth:`get_data_info` adds the shared fields."""
         labels = None
         if self.image_labels_file:
             label_path = self._resolve(self.image_labels_file)
@@ -215,45 +247,27 @@ class SemiSegDataset(BaseSegDataset):
                 f'{label_path} (an id alone, or an empty label list, = no '
                 'foreground class).',
                 error=ValueError)
-
-        keep = list(range(len(ids)))
-        if self.skip_unreadable:
-            keep = self._readable(ids, img_paths)
-
-        num_classes = len(self._metainfo['classes'])
         data_list = []
-        for k in keep:
-            info = dict(img_path=img_paths[k], img_id=ids[k], num_classes=num_classes,
-                        label_map=self.label_map,
-                        reduce_zero_label=self.reduce_zero_label,
-                        ignore_index=self.ignore_index, seg_fields=[])
+        for k, img_id in enumerate(ids):
+            info = dict(img_path=img_paths[k], img_id=img_id)
             if seg_paths is not None:
                 info['seg_map_path'] = seg_paths[k]
             if labels is not None:
-                info['img_labels'] = labels[ids[k]]
+                info['img_labels'] = labels[img_id]
             data_list.append(info)
         return data_list
 
-    def _readable(self, ids: List[str], img_paths: List[str]) -> List[int]:
-        """Indices of the images PIL can open and verify; log the others."""
-        from PIL import Image
-        keep, bad = [], []
-        for k, path in enumerate(img_paths):
-            try:
-                with Image.open(path) as im:
-                    im.verify()
-                keep.append(k)
-            except Exception:  # noqa: BLE001  any decoding failure counts
-                bad.append(ids[k])
-        if bad:
-            print_log(f'{type(self).__name__}: skipped {len(bad)} unreadable '
-                      f'image(s) of {self.ann_file}: {format_offenders(bad)}.',
-                      logger='current', level=logging.WARNING)
-        if not keep:
-            raise ValueError(f'{type(self).__name__}: no image listed in '
-                             f'{self.ann_file} can be read. Check the image folder '
-                             "data_prefix['img_path'] and img_suffix.")
-        return keep
+    def get_data_info(self, idx: int) -> dict:
+        """The mmseg data info of sample ``idx`` (see :meth:`load_data_list`):
+        the stored fields plus ``num_classes``, ``label_map``,
+        ``reduce_zero_label``, ``ignore_index``, ``seg_fields`` and
+        ``sample_idx``."""
+        info = super().get_data_info(idx)
+        info.update(num_classes=len(self._metainfo['classes']),
+                    label_map=copy.copy(self.label_map),
+                    reduce_zero_label=self.reduce_zero_label,
+                    ignore_index=self.ignore_index, seg_fields=[])
+        return info
 
     # --- per-sample loading ------------------------------------------------------
     def prepare_data(self, idx):
@@ -262,24 +276,61 @@ class SemiSegDataset(BaseSegDataset):
         :class:`SampleLoadError` from the checking transforms (``CheckFiniteImage``,
         ``CheckSegMap``) passes through unchanged. Any other failure (a corrupt
         image, an unreadable mask) becomes a :class:`SampleLoadError` naming the
-        image and mask files; with ``skip_unreadable=True`` the sample becomes
-        ``None`` instead (mmengine then draws another one) and a warning is logged.
+        image and mask files, except with ``on_unreadable='skip'`` when the image
+        cannot be decoded: then the next index is loaded instead (see
+        :mod:`.unreadable_images`), and the returned sample carries the skipped
+        files in its metainfo.
         """
-        try:
-            return super().prepare_data(idx)
-        except SampleLoadError:
-            raise
-        except Exception as err:  # noqa: BLE001  re-raised with the file names
-            info = self.get_data_info(idx)
-            files = f'image {info.get("img_path")}'
-            if info.get('seg_map_path'):
-                files += f' (mask {info["seg_map_path"]})'
-            reason = f'{type(err).__name__}: {err}'.replace('\n', ' ')
-            if self.skip_unreadable:
-                print_log(f'{type(self).__name__}: skipped the unreadable {files}: '
-                          f'{reason}', logger='current', level=logging.WARNING)
-                return None
-            raise SampleLoadError(
-                f'{type(self).__name__} could not load {files}: {reason}. Repair '
-                f'or replace the file, or remove id {info.get("img_id")!r} from '
-                f'{self.ann_file}.') from err
+        for _ in range(len(self)):
+            try:
+                data = super().prepare_data(idx)
+            except SampleLoadError:
+                raise
+            except Exception as err:  # noqa: BLE001  re-raised with the file names
+                info = self.get_data_info(idx)
+                reason = (image_unreadable(info['img_path'])
+                          if self.on_unreadable == 'skip' else None)
+                if reason is None:
+                    raise self._load_error(info, err) from err
+                self._skip(info['img_path'], reason)
+                idx = (idx + 1) % len(self)
+                continue
+            if data is not None and self._unreported:
+                attach_records(data, self._unreported)
+                self._unreported = []
+            return data
+        raise SampleLoadError(f'{type(self).__name__}: no image of {self._source} '
+                              'can be read.')
+
+    @property
+    def _source(self) -> str:
+        """The split file, else the image folder: names this set in messages."""
+        return self.ann_file or self.data_prefix.get('img_path', '')
+
+    def _load_error(self, info: dict, err: Exception) -> SampleLoadError:
+        files = f'image {info.get("img_path")}'
+        if info.get('seg_map_path'):
+            files += f' (mask {info["seg_map_path"]})'
+        reason = f'{type(err).__name__}: {err}'.replace('\n', ' ')
+        return SampleLoadError(
+            f'{type(self).__name__} could not load {files}: {reason}. Repair or '
+            f'replace the file, remove id {info.get("img_id")!r} from '
+            f'{self._source}; for extra images, on_unreadable=\'skip\' replaces '
+            'such samples (docs/bad_input.md).')
+
+    def _skip(self, path: str, reason: str) -> None:
+        """Note an unreadable image of this process: log it the first time, stop
+        past ``max_unreadable`` distinct files."""
+        name = type(self).__name__
+        if path in self._skipped_files:
+            return
+        self._skipped_files.append(path)
+        if len(self._skipped_files) > self.max_unreadable:
+            raise SampleLoadError(too_many_message(
+                name, self._source, self._skipped_files, self.max_unreadable))
+        print_log(f'{name}: skipped the unreadable image {path} ({reason}); the '
+                  'next image of the list replaces it '
+                  f"(on_unreadable='skip', {len(self._skipped_files)} of at most "
+                  f'{self.max_unreadable}).', logger='current', level=logging.WARNING)
+        self._unreported.append(skip_record(path, reason, name, self._source,
+                                            self.max_unreadable))

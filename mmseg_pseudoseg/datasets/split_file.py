@@ -121,13 +121,15 @@ def check_disjoint(ids: Sequence[str], source: str, other_ids: Sequence[str],
 
 
 class _DirListing:
-    """Existence checks through one ``os.listdir`` per folder (fast on 100k files)."""
+    """Existence checks through one ``os.listdir`` per folder and a set lookup
+    per file: 3 to 5 s for a million files (docs/benchmark.md, pool)."""
 
     def __init__(self):
         self._cache: Dict[str, set] = {}
 
     def exists(self, path: str) -> bool:
-        folder, name = osp.split(path)
+        head, sep, name = path.rpartition(os.sep)  # osp.split, without its checks
+        folder = head or sep
         if folder not in self._cache:
             try:
                 self._cache[folder] = set(os.listdir(folder or '.'))

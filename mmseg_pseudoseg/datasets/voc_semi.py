@@ -21,7 +21,7 @@ class SemiVOCDataset(SemiSegDataset):
     Default ``data_prefix`` is ``dict(img_path='JPEGImages',
     seg_map_path='SegmentationClassAug')``. See :class:`SemiSegDataset` for the
     split options (``with_masks``, ``exclude_split``, ``disjoint_from``,
-    ``image_labels_file``, ``skip_unreadable``).
+    ``image_labels_file``, ``check_files``, ``on_unreadable``, ``max_unreadable``).
     """
     METAINFO = PascalVOCDataset.METAINFO
     DEFAULT_PREFIX = dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug')

@@ -26,6 +26,8 @@ train_dataloader = dict(
                       pipeline=_base_.labelled_pipeline),
         # image-level tags instead: image_labels_file='tags.csv' here and
         # pipeline=extra_tags_pipeline, plus semi_train_cfg.use_image_labels=True
+        # a large pool: ann_file='unlabelled.txt', img_suffix='.jpg' (no folder
+        # scan), on_unreadable='skip' (docs/own_data.md, docs/bad_input.md)
         extra=dict(img_dir='unlabelled/images', mask_dir=None,
                    pipeline=_base_.extra_pipeline)))
 # Extra images with image-level tags from a CSV/JSON file (no masks read).

@@ -44,6 +44,8 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
     # every rank's random-generator states in the checkpoints: --resume is exact
-    rng_state=dict(type='RNGStateHook'))
+    rng_state=dict(type='RNGStateHook'),
+    # extra images skipped as unreadable (on_unreadable='skip'): log, list, cap
+    unreadable_images=dict(type='UnreadableImageHook'))
 # A fixed seed: SemiBatchSampler's stream (and an exact resume) depends on it.
 randomness = dict(seed=0)
