@@ -1,24 +1,11 @@
 # Model zoo: plumbing test, UniMatch on a tiny VOC tree; no paper number.
-# The UniMatch recipe (deeplabv3plus_r101_voc_1-16_unimatch.py) with a tiny
-# ResNetV1c-18, crop 32, batch 2 + 2 and 2 iterations (_base_/smoke_tiny_voc.py).
-_base_ = ['./deeplabv3plus_r101_voc_1-16_unimatch.py', './_base_/smoke_tiny_voc.py']
-model = _base_.smoke_model
+# The FixMatch plumbing test with the UniMatch recipe's step
+# (deeplabv3plus_r101_voc_1-16_unimatch.py): segmentor and a second strong view
+# (branch strong2) in every sample.
+_base_ = ['./smoke_fixmatch_tiny_voc.py']
+model = dict(type='UniMatch')
 branches = _base_.unimatch_branches
-strong_view = [*_base_.unimatch_strong_view[:2],
-               dict(_base_.smoke_box, style='unimatch'), _base_.pack_strong]
-labelled = dict(_base_.smoke_sets[0], pipeline=[
-    *_base_.smoke_labelled_head,
-    dict(type='MultiView', branch_field=branches,
-         sup=[dict(type='PackSemiSegInputs')])])
-extra = dict(_base_.smoke_sets[1], pipeline=[
-    *_base_.smoke_extra_head,
-    dict(type='MultiView', branch_field=branches, weak=[dict(type='PackSemiSegInputs')],
-         strong=strong_view, strong2=strong_view)])
-train_dataloader = dict(_base_.smoke_loader,
-                        dataset=dict(datasets=[labelled, extra]))
-val_dataloader = _base_.smoke_val_dataloader
-test_dataloader = val_dataloader
-train_cfg = _base_.smoke_train_cfg
-param_scheduler = _base_.smoke_param_scheduler
-default_hooks = _base_.smoke_default_hooks
-custom_hooks = [*_base_.custom_hooks[:-2], *_base_.smoke_hooks]
+train_dataloader = _base_.train_dataloader  # edit the inherited dict in place
+labelled, extra = train_dataloader.dataset.datasets
+labelled.pipeline[-1].branch_field = branches
+extra.pipeline[-1].update(branch_field=branches, strong2=_base_.strong_view)

@@ -46,10 +46,7 @@ class FixMatchSettings(SemiTrainSettings):
     @classmethod
     def checked(cls, cfg: dict) -> dict:
         cfg = super().checked(cfg)
-        cfg['conf_thresh'] = float(cfg.get('conf_thresh', 0.95))
-        if not 0.0 <= cfg['conf_thresh'] <= 1.0:
-            raise ValueError('semi_train_cfg.conf_thresh must be in [0, 1], got '
-                             f"{cfg['conf_thresh']}")
+        cfg['conf_thresh'] = cls.confidence_threshold(cfg)
         return cfg
 
 

@@ -76,6 +76,16 @@ class SemiTrainSettings:
         cfg['unsup_weight'] = float(cfg.get('unsup_weight', 1.0))
         return cfg
 
+    @classmethod
+    def confidence_threshold(cls, cfg: dict) -> float:
+        """``cfg['conf_thresh']`` (default: the method's), checked to be in
+        [0, 1]."""
+        value = float(cfg.get('conf_thresh', cls.conf_thresh))
+        if not 0.0 <= value <= 1.0:
+            raise ValueError('semi_train_cfg.conf_thresh must be in [0, 1], got '
+                             f'{value}')
+        return value
+
 
 @dataclass(frozen=True)
 class PseudoSegTrainSettings(SemiTrainSettings):
