@@ -90,9 +90,7 @@ def parse_args(argv=None):
 
 def pool_main(args):
     """``--pool``: the rows of ``tools/pool_benchmark.py``, also in ``--json``."""
-    import sys
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from pool_benchmark import run_pool_benchmark
+    from pool_benchmark import run_pool_benchmark  # beside this tool
     rows = run_pool_benchmark(args.pool, workers=args.pool_workers,
                               pool_dir=args.pool_dir)
     result = dict(machine=f'{platform.processor() or platform.machine()}, '
