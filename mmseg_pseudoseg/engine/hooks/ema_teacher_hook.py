@@ -13,9 +13,10 @@ them from its own batch, and DDP (``broadcast_buffers=True``) copies rank 0's ov
 the others only at the start of the next forward. The teacher, which copies the
 student's buffers, would then hold rank-local statistics between steps (and after
 the last one). So before each update the hook broadcasts the student's buffers
-from rank 0, which is what DDP's next forward would do anyway: rank 0's run is
-unchanged, and every rank holds the same student and teacher after every update
-(docs/training.md, "Several processes").
+from rank 0, which is what DDP's next forward would do anyway (with its default
+``broadcast_buffers=True``, the project's setting): rank 0's run is unchanged, and
+every rank holds the same student and teacher after every update (docs/training.md,
+"Several processes").
 
 Config::
 
