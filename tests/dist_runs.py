@@ -62,16 +62,16 @@ def train_single(config: str, work_dir: str, args=()) -> str:
     return out
 
 
-def train_nodes(config: str, work_dir: str, nnodes: int, gpus: int,
-                args=()) -> list:
-    """``tools/dist_train.sh CONFIG GPUS`` on ``nnodes`` "nodes" of this machine
-    (``NODE_RANK`` 0 .. nnodes-1, ``MASTER_ADDR=127.0.0.1``, a free ``PORT``),
-    all started at once with the same ``work_dir`` (a shared file system).
-    Returns every node's output; fails if a node fails."""
+def launch_nodes(config: str, work_dirs: list, gpus: int, args=(),
+                 timeout: int = TIMEOUT) -> list:
+    """``tools/dist_train.sh CONFIG GPUS`` on ``len(work_dirs)`` "nodes" of this
+    machine (``NODE_RANK`` 0, 1, ..., ``MASTER_ADDR=127.0.0.1``, a free ``PORT``),
+    all started at once, node ``i`` with ``--work-dir work_dirs[i]``.
+    Returns every node's ``(returncode, output)``."""
     port = str(free_port())
     procs = []
-    for node in range(nnodes):
-        env = _env(dict(NNODES=str(nnodes), NODE_RANK=str(node),
+    for node, work_dir in enumerate(work_dirs):
+        env = _env(dict(NNODES=str(len(work_dirs)), NODE_RANK=str(node),
                         MASTER_ADDR='127.0.0.1', PORT=port))
         procs.append(subprocess.Popen(
             ['bash', 'tools/dist_train.sh', config, str(gpus), '--work-dir',
@@ -80,15 +80,23 @@ def train_nodes(config: str, work_dir: str, nnodes: int, gpus: int,
     outs = []
     try:
         for proc in procs:
-            outs.append(proc.communicate(timeout=TIMEOUT)[0])
+            outs.append(proc.communicate(timeout=timeout)[0])
     finally:
         for proc in procs:  # a node left waiting for a failed peer
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-    for node, (proc, out) in enumerate(zip(procs, outs)):
-        assert proc.returncode == 0, f'node {node} failed:\n{out[-4000:]}'
-    return outs
+    return [(proc.returncode, out) for proc, out in zip(procs, outs)]
+
+
+def train_nodes(config: str, work_dir: str, nnodes: int, gpus: int,
+                args=()) -> list:
+    """:func:`launch_nodes` with one ``work_dir`` for all nodes (a shared file
+    system); fails if a node fails. Returns every node's output."""
+    results = launch_nodes(config, [work_dir] * nnodes, gpus, args)
+    for node, (returncode, out) in enumerate(results):
+        assert returncode == 0, f'node {node} failed:\n{out[-4000:]}'
+    return [out for _, out in results]
 
 
 def model_tensors(path: str) -> dict:

@@ -10,6 +10,9 @@
 * Preemption: 1 iteration on the two nodes, checkpoint, ``--resume`` to 2 equals 2
   straight iterations in every parameter, buffer and optimizer state (dropout on;
   every rank restores its own generator states, ``RNGStateHook``).
+* Nodes that would resume from different checkpoints (a work dir that is not
+  shared) all stop with one message naming each rank's checkpoint, instead of
+  waiting for each other forever.
 * ``tools/slurm_train.sh`` / ``tools/slurm_test.sh`` (mmseg's): their argument
   checks, and ``--launcher slurm`` through the tools' parsers into the config the
   Runner gets (mmengine's ``init_dist`` reads Slurm's environment; there is no
@@ -17,13 +20,14 @@
 """
 import os.path as osp
 import shutil
+import socket
 import subprocess
 
 import pytest
 import torch
 
-from dist_runs import (REPO, differing, model_tensors, train_nodes,
-                       write_config)
+from dist_runs import (REPO, differing, launch_nodes, model_tensors,
+                       train_nodes, write_config)
 from mmseg_pseudoseg.engine.hooks.rng_state_hook import CHECKPOINT_KEY
 from tool_module import load_tool
 
@@ -81,6 +85,26 @@ def test_two_nodes_resume_after_preemption_bit_identically(two_nodes):
     again = osp.join(resumed, 'iter_2.pth')
     assert differing(model_tensors(straight), model_tensors(again)) == []
     assert differing(_optimizer_tensors(straight), _optimizer_tensors(again)) == []
+
+
+@pytest.mark.slow
+def test_resume_stops_every_node_when_one_lacks_the_checkpoint(two_nodes):
+    """Node 0's work dir names the checkpoint, node 1 has its own, empty one: rank 0
+    would resume at iteration 2 and rank 1 start at 0, and the run would wait
+    forever at the first collective that no longer matches."""
+    node0, node1 = two_nodes['tmp'] / 'node0_own', two_nodes['tmp'] / 'node1_own'
+    node0.mkdir()
+    node1.mkdir()
+    ckpt = osp.join(two_nodes['work'], 'iter_2.pth')
+    (node0 / 'last_checkpoint').write_text(ckpt)  # as mmengine writes it
+    results = launch_nodes(two_nodes['config'], [str(node0), str(node1)], gpus=1,
+                           args=['--resume'], timeout=240)
+    for returncode, out in results:
+        assert returncode != 0
+        assert '--resume: the ranks would not resume from the same checkpoint' in out
+        assert f'rank 0 on {socket.gethostname()}: {ckpt}' in out
+        assert 'rank 1 on' in out and 'no checkpoint' in out
+        assert 'Iter(train)' not in out
 
 
 # ------------------------------------------------------------------ Slurm scripts

@@ -15,8 +15,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_pseudoseg  # noqa: F401  (registers our components)
-from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,
-                                   run_launched)
+from mmseg_pseudoseg.utils import (check_resume_source, load_tool_config,
+                                   parse_tool_args, run_launched)
 
 
 def parse_args(argv=None):
@@ -46,10 +46,16 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def train(cfg: Config):
+    runner = Runner.from_cfg(cfg)  # the process group exists from here on
+    check_resume_source(cfg.resume, cfg.get('load_from'), runner.work_dir)
+    return runner.train()
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
-    run_launched(args.launcher, lambda: Runner.from_cfg(cfg).train())
+    run_launched(args.launcher, lambda: train(cfg))
 
 
 if __name__ == '__main__':
