@@ -107,6 +107,15 @@ def test_resume_stops_every_node_when_one_lacks_the_checkpoint(two_nodes):
         assert 'Iter(train)' not in out
 
 
+def test_resume_source_on_one_process_is_what_mmengine_resumes_from(tmp_path):
+    from mmseg_pseudoseg.utils import check_resume_source
+    assert check_resume_source(False, None, str(tmp_path)) is None
+    assert check_resume_source(True, None, str(tmp_path)) is None  # fresh start
+    (tmp_path / 'last_checkpoint').write_text('/somewhere/iter_4.pth')
+    assert check_resume_source(True, None, str(tmp_path)) == '/somewhere/iter_4.pth'
+    assert check_resume_source(True, 'x.pth', str(tmp_path)) == 'x.pth'
+
+
 # ------------------------------------------------------------------ Slurm scripts
 @pytest.mark.parametrize('script,args,usage', [
     ('slurm_train.sh', ['part', 'job'], 'PARTITION JOB_NAME CONFIG [train.py'),

@@ -1,10 +1,13 @@
 """Train a segmentor (mmseg's ``tools/train.py`` CLI, plus CPU-distributed support).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp]
-                          [--cfg-options k=v ...] [--launcher none|pytorch]
+                          [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 
-Distributed: ``tools/dist_train.sh CONFIG GPUS`` (torchrun). On a CPU-only machine the
-gloo process group is created here, before the Runner (see mmseg_pseudoseg.compat).
+Distributed: ``tools/dist_train.sh CONFIG GPUS`` (torchrun) or
+``tools/slurm_train.sh`` (srun). On a CPU-only machine the gloo process group is
+created here, before the Runner (see mmseg_pseudoseg.compat). With ``--resume`` all
+ranks must resume from the same checkpoint, else all stop before loading
+(``check_resume_source``; docs/training.md, "Several nodes").
 """
 import argparse
 import logging
