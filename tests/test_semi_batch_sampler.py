@@ -44,16 +44,11 @@ def _sampler(dataset=None, lab=4, extra=4, seed=0, **kwargs):
                             extra_per_gpu=extra, **kwargs)
 
 
-def _rank_batches(single, lab, rank, world_size, n):
-    """Batches of ``rank`` as the stream definition gives them: every
-    ``world_size``-th element of each source's chain, read off the batches of the
-    one-rank sampler ``single`` (same seed and sizes)."""
-    batches = _take(single, world_size * n + 1)
-    chains = ([i for b in batches for i in b[:lab]], [i for b in batches for i in b[lab:]])
-    mine = [chain[rank::world_size] for chain in chains]
-    extra = len(batches[0]) - lab
-    return [mine[0][k * lab:(k + 1) * lab] + mine[1][k * extra:(k + 1) * extra]
-            for k in range(n)]
+def _rank_batches(single, rank, world_size, n):
+    """Batches of ``rank`` as the stream definition gives them: batch ``b`` is
+    batch ``b * world_size + rank`` of the one-rank sampler ``single`` with the
+    same seed, sizes and per-source counts."""
+    return _take(single, world_size * n)[rank::world_size]
 
 
 def _take(sampler, n):
@@ -104,20 +99,26 @@ def test_two_ranks_disjoint_exact_and_covering(two_ranks, n_lab, n_extra):
             assert all(n_lab <= i < n_lab + n_extra for i in batch[2:])
         streams.append(([i for b in batches for i in b[:2]],
                         [i for b in batches for i in b[2:]]))
-    # interleaving the two ranks restores the global chain: each pass of a source
-    # is split between the ranks without overlap
-    for source, size, offset in ((0, n_lab, 0), (1, n_extra, n_lab)):
-        merged = [x for pair in zip(streams[0][source], streams[1][source])
-                  for x in pair]
+    # the two ranks' batches of each step, rank 0 first, restore the global chain:
+    # each pass of a source is split between the ranks without overlap
+    for source, size, offset, count in ((0, n_lab, 0, 2), (1, n_extra, n_lab, 3)):
+        merged = []
+        for batch0, batch1 in zip(*per_rank):
+            part = slice(0, 2) if source == 0 else slice(2, 5)
+            merged += batch0[part] + batch1[part]
         for k in range(len(merged) // size):
             assert sorted(merged[k * size:(k + 1) * size]) == \
                 list(range(offset, offset + size))
         first_pass = merged[:size]
-        assert not set(first_pass[0::2]) & set(first_pass[1::2])
-    # the same seed on one rank gives the global chain that the ranks share
-    single = _take(_sampler(dataset, lab=4, extra=6, seed=7), 20)
-    assert [i for b in single for i in b[:4]][:2 * n_lab] == \
-        [x for pair in zip(streams[0][0], streams[1][0]) for x in pair][:2 * n_lab]
+        mine = [first_pass[i:i + count]
+                for i in range(0, size - size % (2 * count), 2 * count)]
+        theirs = [first_pass[i + count:i + 2 * count]
+                  for i in range(0, size - size % (2 * count), 2 * count)]
+        assert not set(sum(mine, [])) & set(sum(theirs, []))
+    # one rank with the same seed and counts draws the two ranks' batches in turn:
+    # 2 processes = 1 process with accumulative_counts=2, micro-batch for micro-batch
+    single = _take(_sampler(dataset, lab=2, extra=3, seed=7), 80)
+    assert single[0::2] == per_rank[0] and single[1::2] == per_rank[1]
 
 
 def test_seed_determinism_and_default_from_sampler():
@@ -234,11 +235,12 @@ def test_real_two_process_gloo(two_ranks):
     assert [r['rank'] for r in results] == [0, 1]
     assert all(r['world_size'] == 2 for r in results)
     lab = [[b[0] for b in r['batches']] for r in results]
-    ext = [[i for b in r['batches'] for i in b[1:]] for r in results]
     assert not set(lab[0][:N_LAB // 2]) & set(lab[1][:N_LAB // 2])
     assert sorted(lab[0][:5] + lab[1][:5]) == list(range(N_LAB))
-    merged = [x for pair in zip(ext[0], ext[1]) for x in pair][:N_EXTRA]
+    # rank 0's then rank 1's extra chunk of each step: the chain, one pass first
+    merged = [i for b0, b1 in zip(*(r['batches'] for r in results))
+              for i in b0[1:] + b1[1:]][:N_EXTRA]
     assert sorted(merged) == list(range(N_LAB, N_LAB + N_EXTRA))
     single = _sampler(lab=1, extra=2, seed=results[0]['seed'])
-    expected = [_rank_batches(single, 1, r, 2, 30) for r in range(2)]
+    expected = [_rank_batches(single, r, 2, 30) for r in range(2)]
     assert [r['batches'] for r in results] == expected

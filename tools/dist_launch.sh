@@ -4,6 +4,9 @@
 # tools/dist_train.sh and tools/dist_test.sh). Honours NNODES, NODE_RANK,
 # MASTER_ADDR, PORT like mmseg's scripts, and PYTHON (default: python). On a
 # CPU-only machine GPUS is the number of processes (gloo backend).
+# Several nodes: start it on every node at once with the same NNODES, MASTER_ADDR
+# (node 0's address) and PORT, and NODE_RANK 0 .. NNODES-1 (docs/training.md,
+# "Several nodes").
 GPUS=$1
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}

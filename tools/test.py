@@ -4,7 +4,8 @@
                          [--show] [--show-dir DIR] [--interval N] [--tta]
                          [--protocol NAME]  (paper|whole|slide|centre-crop|
                                              short-side|flip|ms-flip)
-                         [--cfg-options k=v ...] [--launcher none|pytorch]
+                         [--cfg-options k=v ...]
+                         [--launcher none|pytorch|slurm]
 
 ``--out DIR`` writes one prediction PNG per image (the IoU metric's ``output_dir``);
 ``--show-dir DIR`` paints every ``--interval``-th image (default: every image);

@@ -1,10 +1,13 @@
 """Train a segmentor (mmseg's ``tools/train.py`` CLI, plus CPU-distributed support).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp]
-                          [--cfg-options k=v ...] [--launcher none|pytorch]
+                          [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 
-Distributed: ``tools/dist_train.sh CONFIG GPUS`` (torchrun). On a CPU-only machine the
-gloo process group is created here, before the Runner (see mmseg_pseudoseg.compat).
+Distributed: ``tools/dist_train.sh CONFIG GPUS`` (torchrun) or
+``tools/slurm_train.sh`` (srun). On a CPU-only machine the gloo process group is
+created here, before the Runner (see mmseg_pseudoseg.compat). With ``--resume`` all
+ranks must resume from the same checkpoint, else all stop before loading
+(``check_resume_source``; docs/training.md, "Several nodes").
 """
 import argparse
 import logging
@@ -15,8 +18,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_pseudoseg  # noqa: F401  (registers our components)
-from mmseg_pseudoseg.utils import (load_tool_config, parse_tool_args,
-                                   run_launched)
+from mmseg_pseudoseg.utils import (check_resume_source, load_tool_config,
+                                   parse_tool_args, run_launched)
 
 
 def parse_args(argv=None):
@@ -46,10 +49,16 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def train(cfg: Config):
+    runner = Runner.from_cfg(cfg)  # the process group exists from here on
+    check_resume_source(cfg.resume, cfg.get('load_from'), runner.work_dir)
+    return runner.train()
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
-    run_launched(args.launcher, lambda: Runner.from_cfg(cfg).train())
+    run_launched(args.launcher, lambda: train(cfg))
 
 
 if __name__ == '__main__':

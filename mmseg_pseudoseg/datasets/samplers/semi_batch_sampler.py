@@ -13,10 +13,14 @@ Stream definition (a pure function of ``seed``, ``rank``, ``world_size`` and the
 dataset sizes): source ``s`` (0 = labelled, 1 = extra) is an endless chain of
 permutations of ``range(len(source))``, one fresh permutation per pass, drawn from
 ``numpy.random.default_rng([seed, s])`` (so the sources are shuffled independently).
-Rank ``r`` takes elements ``r, r + W, r + 2W, ...`` of each chain (disjoint across
-ranks within a pass). Batch ``b`` of rank ``r`` is the next ``labelled_per_gpu``
-labelled indices followed by the next ``extra_per_gpu`` extra indices (offset by
-``len(labelled)``).
+Each chain is cut into consecutive chunks of ``labelled_per_gpu`` (labelled) or
+``extra_per_gpu`` (extra) indices. Batch ``b`` of rank ``r`` of ``W`` ranks is
+labelled chunk ``b·W + r`` followed by extra chunk ``b·W + r`` (extra indices offset
+by ``len(labelled)``): disjoint across ranks within a pass, and the ``W`` batches of
+one step, in rank order, are the next ``W`` batches one process draws with the same
+seed. So ``W`` processes and one process with ``accumulative_counts=W`` train on the
+same micro-batches per update (docs/training.md, "The same run at any process
+count").
 
 Resume: mmengine's ``IterBasedTrainLoop`` fast-forwards a resumed run by calling
 ``next()`` on the dataloader once per finished iteration. The stream is
@@ -122,13 +126,14 @@ class SemiBatchSampler(Sampler):
             yield from order.tolist()
 
     def __iter__(self) -> Iterator[List[int]]:
-        streams = [itertools.islice(self._source_chain(s), self.rank, None,
-                                    self.world_size)
-                   for s in range(len(self.sizes))]
+        chains = [self._source_chain(s) for s in range(len(self.sizes))]
         while True:
             batch = []
-            for stream, offset, count in zip(streams, self.offsets, self.per_source):
-                batch.extend(offset + next(stream) for _ in range(count))
+            for chain, offset, count in zip(chains, self.offsets, self.per_source):
+                # chunks b·W .. b·W + W - 1 of this step; this rank's is number r
+                step = list(itertools.islice(chain, count * self.world_size))
+                mine = step[count * self.rank:count * (self.rank + 1)]
+                batch.extend(offset + i for i in mine)
             yield batch
 
     def __len__(self) -> int:

@@ -8,13 +8,27 @@ iteration of a new run the teacher is a copy of the student; a resumed run keeps
 the teacher of its checkpoint. ``momentum`` has the meaning of MMDetection's
 ``MeanTeacherHook``: the student's share of each update.
 
+Several processes (DDP): the student's parameters are identical on every rank after
+each optimizer step, its BatchNorm running statistics are not: each rank updates
+them from its own batch, and DDP (``broadcast_buffers=True``) copies rank 0's over
+the others only at the start of the next forward. The teacher, which copies the
+student's buffers, would then hold rank-local statistics between steps (and after
+the last one). So before each update the hook broadcasts the student's buffers
+from rank 0, which is what DDP's next forward would do anyway (with its default
+``broadcast_buffers=True``, the project's setting): rank 0's run is unchanged, and
+every rank holds the same student and teacher after every update (docs/training.md,
+"Several processes").
+
 Config::
 
     model = dict(semi_train_cfg=dict(teacher='ema'))
     custom_hooks = [..., dict(type='EMATeacherHook', momentum=0.001)]
 """
+import torch
+from mmengine.dist import broadcast, is_distributed
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
 from mmseg.registry import HOOKS
 from ...utils.arg_checks import check_int
@@ -61,4 +75,22 @@ class EMATeacherHook(Hook):
         if self.every_n_train_iters(runner, self.interval):
             model = runner.model.module if is_model_wrapper(runner.model) \
                 else runner.model
+            if is_distributed():
+                broadcast_student_buffers(model)
             model.update_teacher(self.momentum)
+
+
+@torch.no_grad()
+def broadcast_student_buffers(model, src: int = 0) -> None:
+    """Copy rank ``src``'s buffers of ``model`` (all but ``ema_teacher.*``: BN
+    running statistics and counters) to every rank, one broadcast per dtype, as
+    DDP's ``broadcast_buffers`` does at the start of a forward."""
+    by_dtype = {}
+    for name, buf in model.named_buffers():
+        if not name.startswith('ema_teacher.'):
+            by_dtype.setdefault(buf.dtype, []).append(buf)
+    for bufs in by_dtype.values():
+        flat = _flatten_dense_tensors(bufs)
+        broadcast(flat, src)
+        for buf, synced in zip(bufs, _unflatten_dense_tensors(flat, bufs)):
+            buf.copy_(synced)

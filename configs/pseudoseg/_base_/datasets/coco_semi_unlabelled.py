@@ -2,6 +2,8 @@
 # Batch 8 labelled + 8 extra per GPU (see voc_semi_unlabelled.py).
 _base_ = ['./coco_supervised.py']
 extra_split = 'ImageSets/train2017.txt'
+# Other GPU counts: keep GPUs x batch_size x optim_wrapper.accumulative_counts = 128
+# and the schedule's lr (docs/training.md, "The rule for another GPU count").
 train_dataloader = dict(
     batch_size=16,  # per GPU, = labelled_per_gpu + extra_per_gpu
     batch_sampler=dict(type='SemiBatchSampler', labelled_per_gpu=8,

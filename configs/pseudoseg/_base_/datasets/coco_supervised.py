@@ -10,6 +10,8 @@ dataset_type = 'SemiCOCOObjectDataset'
 data_root = 'data/coco'
 labelled_split = 'ImageSets/SegmentationSemi/1-32_seed1.txt'
 val_split = 'ImageSets/val2017.txt'
+# Other GPU counts: keep GPUs x batch_size x optim_wrapper.accumulative_counts = 64
+# and the schedule's lr (docs/training.md, "The rule for another GPU count").
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,

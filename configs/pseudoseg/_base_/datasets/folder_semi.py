@@ -9,6 +9,8 @@
 # unlabelled per GPU, as the VOC recipe.
 _base_ = ['./pipelines.py']
 data_root = 'data/my_dataset'
+# Other GPU counts: keep GPUs x batch_size x optim_wrapper.accumulative_counts = 128
+# and the schedule's lr (docs/training.md, "The rule for another GPU count").
 train_dataloader = dict(
     batch_size=16,  # per GPU, = labelled_per_gpu + extra_per_gpu
     num_workers=4,

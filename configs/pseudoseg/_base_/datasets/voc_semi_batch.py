@@ -5,6 +5,8 @@
 # ConcatDataset([labelled, extra]); the configs on top (voc_semi_unlabelled.py,
 # voc_self_training.py) append the extra set.
 _base_ = ['./voc_supervised.py']
+# Other GPU counts: keep GPUs x batch_size x optim_wrapper.accumulative_counts = 128
+# and the schedule's lr (docs/training.md, "The rule for another GPU count").
 train_dataloader = dict(
     batch_size=16,  # per GPU, = labelled_per_gpu + extra_per_gpu
     batch_sampler=dict(type='SemiBatchSampler', labelled_per_gpu=8,

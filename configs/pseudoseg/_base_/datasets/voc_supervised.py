@@ -10,6 +10,8 @@ dataset_type = 'SemiVOCDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 labelled_split = 'ImageSets/SegmentationSemi/1-16_seed1.txt'
 val_split = 'ImageSets/Segmentation/val.txt'
+# Other GPU counts: keep GPUs x batch_size x optim_wrapper.accumulative_counts = 64
+# and the schedule's lr (docs/training.md, "The rule for another GPU count").
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,
