@@ -87,7 +87,10 @@ def test_inference_ratio_times_one_computation(benchmark_tool, repo_root):
     stock = benchmark_tool.stock_model(
         cfg, strip_training_only(model.state_dict())).eval()
     benchmark_tool.same_logits(model, stock, test)
-    with torch.no_grad():
-        next(stock.decode_head.parameters()).add_(0.5)
+    assert stock.decode_head.conv_seg.weight is not model.decode_head.conv_seg.weight
+    assert stock.decode_head.conv_seg.weight.data_ptr() == \
+        model.decode_head.conv_seg.weight.data_ptr()  # the same memory
+    stock.decode_head.conv_seg.weight = torch.nn.Parameter(
+        model.decode_head.conv_seg.weight.detach() + 0.5)
     with pytest.raises(RuntimeError, match='does not reproduce'):
         benchmark_tool.same_logits(model, stock, test)

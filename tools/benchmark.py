@@ -133,11 +133,12 @@ def train_pipelines(cfg):
 
 def stock_model(cfg, state):
     """The plain EncoderDecoder that ``tools/export.py`` makes of ``cfg``'s model,
-    holding ``state`` (the test-time weights)."""
+    holding ``state`` (the test-time weights): the very tensors (``assign``), so
+    that a model and its stock copy read the same memory and time alike."""
     with tempfile.TemporaryDirectory() as modules:  # module files it may copy
         stock_cfg, _ = stock_config(Config(cfg), out_dir=modules)
     stock = MODELS.build(stock_cfg.model)
-    stock.load_state_dict(state, strict=True)
+    stock.load_state_dict(state, strict=True, assign=True)
     return stock
 
 
