@@ -29,9 +29,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_config(path, voc_root: str, extra: str = '') -> str:
-    """The tiny PseudoSeg config on ``voc_root`` (no custom hooks) plus ``extra``."""
-    text = (f"_base_ = ['{SMOKE}']\n"
+def smoke_config_text(voc_root: str, extra: str = '', smoke: str = SMOKE) -> str:
+    """The text of a config: the tiny ``smoke`` config on ``voc_root`` (no custom
+    hooks) plus ``extra``."""
+    return (f"_base_ = ['{smoke}']\n"
             f"data_root = '{voc_root}'\n"
             "sets = _base_.train_dataloader.dataset.datasets\n"
             "train_dataloader = dict(dataset=dict(datasets=[\n"
@@ -40,8 +41,12 @@ def write_config(path, voc_root: str, extra: str = '') -> str:
             "val_dataloader = dict(dataset=dict(data_root=data_root))\n"
             "test_dataloader = val_dataloader\n"
             "custom_hooks = []\n" + extra)
+
+
+def write_config(path, voc_root: str, extra: str = '') -> str:
+    """The tiny PseudoSeg config on ``voc_root`` (no custom hooks) plus ``extra``."""
     with open(path, 'w') as f:
-        f.write(text)
+        f.write(smoke_config_text(voc_root, extra))
     return str(path)
 
 

@@ -15,6 +15,7 @@ import torch
 from mmengine.config import Config
 
 import mmseg_pseudoseg  # noqa: F401
+from dist_runs import smoke_config_text
 from tiny_backbones import CONFIGS, build_and_batch, tiny_recipe_cfg
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -117,16 +118,9 @@ def dist_train(cfg_text, tmp_path, name):
 
 
 def smoke_text(root, find_unused, extra='', smoke=SMOKE):
-    return (f"_base_ = ['{smoke}']\n"
-            f"data_root = '{root}'\n"
-            "sets = _base_.train_dataloader.dataset.datasets\n"
-            "train_dataloader = dict(dataset=dict(datasets=[\n"
-            "    dict(sets[0], data_root=data_root),\n"
-            "    dict(sets[1], data_root=data_root)]))\n"
-            "val_dataloader = dict(dataset=dict(data_root=data_root))\n"
-            "test_dataloader = val_dataloader\n"
-            "custom_hooks = []\n"
-            f"model_wrapper_cfg = dict(find_unused_parameters={find_unused})\n" + extra)
+    return smoke_config_text(
+        root, f"model_wrapper_cfg = dict(find_unused_parameters={find_unused})\n" +
+        extra, smoke)
 
 
 @pytest.mark.slow
