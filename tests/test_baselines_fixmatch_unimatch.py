@@ -143,3 +143,11 @@ def test_a_strong_view_without_a_box_is_an_error():
         model.loss(inputs, samples)
     with pytest.raises(ValueError, match=r"teacher must be one of \('student',\)"):
         baseline_model('FixMatch', teacher='ema')
+
+
+@pytest.mark.parametrize('value', [-0.1, 1.5])
+def test_fixmatch_refuses_a_threshold_outside_0_1(value):
+    from mmseg_pseudoseg.models.segmentors.fixmatch import FixMatchSettings
+    assert FixMatchSettings.from_cfg(None).conf_thresh == 0.95
+    with pytest.raises(ValueError, match=r'conf_thresh must be in \[0, 1\], got'):
+        FixMatchSettings.from_cfg(dict(conf_thresh=value))

@@ -32,7 +32,7 @@ from ..losses import masked_hard_cross_entropy
 from ..utils.cutmix import box_masks, cutmix, partner, paste
 from ..utils.module_modes import train_mode
 from .semi_base import SemiBaseSegmentor
-from .semi_train_settings import SemiTrainSettings
+from .semi_train_settings import SemiTrainSettings, checked_conf_thresh
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class FixMatchSettings(SemiTrainSettings):
     @classmethod
     def checked(cls, cfg: dict) -> dict:
         cfg = super().checked(cfg)
-        cfg['conf_thresh'] = cls.confidence_threshold(cfg)
+        cfg['conf_thresh'] = checked_conf_thresh(cfg, cls.conf_thresh)
         return cfg
 
 

@@ -20,7 +20,7 @@ from torch import Tensor
 from mmseg.registry import MODELS
 from ..losses import probability_squared_error
 from .semi_base import SemiBaseSegmentor
-from .semi_train_settings import SemiTrainSettings
+from .semi_train_settings import SemiTrainSettings, checked_conf_thresh
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class MeanTeacherSettings(SemiTrainSettings):
     @classmethod
     def checked(cls, cfg: dict) -> dict:
         cfg = super().checked(cfg)
-        cfg['conf_thresh'] = cls.confidence_threshold(cfg)
+        cfg['conf_thresh'] = checked_conf_thresh(cfg, cls.conf_thresh)
         cfg['conf_per_pixel'] = bool(cfg.get('conf_per_pixel', False))
         return cfg
 

@@ -76,16 +76,6 @@ class SemiTrainSettings:
         cfg['unsup_weight'] = float(cfg.get('unsup_weight', 1.0))
         return cfg
 
-    @classmethod
-    def confidence_threshold(cls, cfg: dict) -> float:
-        """``cfg['conf_thresh']`` (default: the method's), checked to be in
-        [0, 1]."""
-        value = float(cfg.get('conf_thresh', cls.conf_thresh))
-        if not 0.0 <= value <= 1.0:
-            raise ValueError('semi_train_cfg.conf_thresh must be in [0, 1], got '
-                             f'{value}')
-        return value
-
 
 @dataclass(frozen=True)
 class PseudoSegTrainSettings(SemiTrainSettings):
@@ -121,3 +111,12 @@ class PseudoSegTrainSettings(SemiTrainSettings):
                 'is possible')
         cfg['classifier_views'] = views
         return cfg
+
+
+def checked_conf_thresh(cfg: dict, default: float) -> float:
+    """``semi_train_cfg.conf_thresh`` of a baseline (``default`` when absent),
+    checked to be in [0, 1]."""
+    value = float(cfg.get('conf_thresh', default))
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f'semi_train_cfg.conf_thresh must be in [0, 1], got {value}')
+    return value
