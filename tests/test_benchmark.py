@@ -11,7 +11,8 @@ from mmseg_pseudoseg.utils import iter_config_dicts
 
 KEYS = ('sup_step_s', 'semi_step_s', 'semi_shared_step_s', 'fwd_nograd_s',
         'ratio_semi_over_sup', 'ratio_semi_over_bound', 'ratio_semi_shared_over_bound', 'peak_mem_sup_mb', 'peak_mem_semi_mb',
-        'ratio_infer_over_stock', 'ratio_strong_aug_over_stock')
+        'ratio_infer_over_stock', 'ratio_infer_over_stock_median_of_rounds',
+        'ratio_strong_aug_over_stock')
 
 
 @pytest.fixture(scope='module')
