@@ -2,6 +2,7 @@
 import json
 import math
 import os.path as osp
+import statistics
 import sys
 
 import pytest
@@ -95,3 +96,16 @@ def test_inference_ratio_times_one_computation(benchmark_tool, repo_root):
         model.decode_head.conv_seg.weight.detach() + 0.5)
     with pytest.raises(RuntimeError, match='does not reproduce'):
         benchmark_tool.same_logits(model, stock, test)
+
+
+def test_paired_ratio_alternates_and_compares_each_sides_fastest_run(
+        benchmark_tool, monkeypatch):
+    """A B, B A, A B, ...; the ratio of the two minima and the median of the
+    per-round ratios (a scripted clock stands in for the machine)."""
+    calls, clock = [], {'a': iter([4.0, 2.0, 9.0, 3.0]), 'b': iter([2.0, 4.0, 3.0, 3.0])}
+    monkeypatch.setattr(benchmark_tool, 'timed',
+                        lambda fn, device: (calls.append(fn()), next(clock[fn()]))[1])
+    ratio, median = benchmark_tool.paired_ratio(lambda: 'a', lambda: 'b', 4, 0, 'cpu')
+    assert calls == ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']
+    assert ratio == 2.0 / 2.0
+    assert median == statistics.median([4 / 2, 2 / 4, 9 / 3, 3 / 3])

@@ -270,10 +270,9 @@ def paired_ratio(fn_a, fn_b, rounds, warmup, device):
         fn_a(), fn_b()
     t_a, t_b = [], []
     for r in range(rounds):
-        if r % 2:
-            t_b.append(timed(fn_b, device)), t_a.append(timed(fn_a, device))
-        else:
-            t_a.append(timed(fn_a, device)), t_b.append(timed(fn_b, device))
+        pairs = [(fn_a, t_a), (fn_b, t_b)]
+        for fn, times in (pairs[::-1] if r % 2 else pairs):
+            times.append(timed(fn, device))
     return min(t_a) / min(t_b), statistics.median(a / b for a, b in zip(t_a, t_b))
 
 
