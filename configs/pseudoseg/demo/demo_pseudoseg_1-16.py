@@ -59,12 +59,15 @@ extra = dict(
               *weak_geometry,
               dict(type='MultiView', branch_field=branches,
                    weak=[dict(type='PackSemiSegInputs')], strong=strong_view)])
+# Loading in the training process (num_workers=0): the same batches as one worker
+# (tests/test_demo_loader_workers.py) without a second process per training
+# competing for the 2 cores.
 train_dataloader = dict(
-    batch_size=16, num_workers=1, persistent_workers=True,
+    batch_size=16, num_workers=0, persistent_workers=False,
     batch_sampler=dict(labelled_per_gpu=8, extra_per_gpu=8),
     dataset=dict(datasets=[labelled, extra]))
 val_dataloader = dict(
-    batch_size=8, num_workers=1, persistent_workers=False,
+    batch_size=8, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, metainfo=metainfo,
                  data_prefix=dict(seg_map_path='SegmentationClass')))
 test_dataloader = val_dataloader

@@ -22,13 +22,13 @@ weak_geometry = [
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
 ]
-train_dataloader = dict(
-    batch_size=8, num_workers=1, persistent_workers=True,
+train_dataloader = dict(  # loading in the training process: as demo_pseudoseg_1-16
+    batch_size=8, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, metainfo=metainfo, ann_file=labelled_split,
                  pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
                            *weak_geometry, dict(type='PackSegInputs')]))
 val_dataloader = dict(
-    batch_size=8, num_workers=1, persistent_workers=False,
+    batch_size=8, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, metainfo=metainfo,
                  data_prefix=dict(seg_map_path='SegmentationClass')))
 test_dataloader = val_dataloader
