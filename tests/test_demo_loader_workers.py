@@ -52,7 +52,8 @@ def _batches(cfg, num_workers, n=3):
 
 
 def _flatten(batch, prefix=''):
-    """``{name: tensor}`` of every input and label tensor in a (branch) batch."""
+    """``{name: value}`` of a (branch) batch: every input and label tensor, each
+    sample's image path, and None for a sample without that branch."""
     if isinstance(batch, dict) and 'inputs' in batch:
         inputs, samples = batch['inputs'], batch['data_samples']
         if isinstance(inputs, dict):  # branches
