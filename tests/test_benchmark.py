@@ -103,8 +103,10 @@ def test_paired_ratio_alternates_and_compares_each_sides_fastest_run(
     """A B, B A, A B, ...; the ratio of the two minima and the median of the
     per-round ratios (a scripted clock stands in for the machine)."""
     calls, clock = [], {'a': iter([4.0, 2.0, 9.0, 3.0]), 'b': iter([2.0, 4.0, 3.0, 3.0])}
-    monkeypatch.setattr(benchmark_tool, 'timed',
-                        lambda fn, device: (calls.append(fn()), next(clock[fn()]))[1])
+    def timed(fn, device):
+        calls.append(fn())
+        return next(clock[calls[-1]])
+    monkeypatch.setattr(benchmark_tool, 'timed', timed)
     ratio, median = benchmark_tool.paired_ratio(lambda: 'a', lambda: 'b', 4, 0, 'cpu')
     assert calls == ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']
     assert ratio == 2.0 / 2.0

@@ -51,28 +51,23 @@ def _batches(cfg, num_workers, n=3):
     return out
 
 
-def _flatten(batch, prefix=''):
-    """``{name: value}`` of a (branch) batch: every input and label tensor, each
-    sample's image path, and None for a sample without that branch."""
-    if isinstance(batch, dict) and 'inputs' in batch:
-        inputs, samples = batch['inputs'], batch['data_samples']
-        if isinstance(inputs, dict):  # branches
-            return {k: v for branch in inputs for k, v in _flatten(
-                dict(inputs=inputs[branch], data_samples=samples[branch]),
-                f'{branch}.').items()}
-        flat = {f'{prefix}inputs.{i}': t for i, t in enumerate(inputs)}
-        for i, sample in enumerate(samples):
-            if sample is None:  # the sample has no such branch
-                flat[f'{prefix}samples.{i}'] = None
-                continue
-            for key in sample.keys():
-                value = getattr(sample, key)
-                data = getattr(value, 'data', value)
-                if isinstance(data, torch.Tensor):
-                    flat[f'{prefix}samples.{i}.{key}'] = data
-            flat[f'{prefix}samples.{i}.img_path'] = sample.img_path
-        return flat
-    raise TypeError(f'unexpected batch {type(batch)}')
+def _flatten(batch):
+    """``{name: value}`` of a batch: per branch and sample, the input tensor, the
+    image path and every label tensor (None for a sample without that branch)."""
+    inputs, samples = batch['inputs'], batch['data_samples']
+    if not isinstance(inputs, dict):  # the supervised loader: one plain branch
+        inputs, samples = {'sup': inputs}, {'sup': samples}
+    flat = {}
+    for branch in inputs:
+        for i, (image, sample) in enumerate(zip(inputs[branch], samples[branch])):
+            name = f'{branch}.{i}'
+            flat[name] = image
+            if sample is not None:
+                flat[f'{name}.img_path'] = sample.img_path
+                flat.update({f'{name}.{key}': getattr(sample, key).data
+                             for key in sample.keys()
+                             if hasattr(getattr(sample, key), 'data')})
+    return flat
 
 
 @pytest.mark.parametrize('name', CONFIGS)
